@@ -1,0 +1,503 @@
+"""The main job: train an Informer on a CSV, test it against naive baselines, forecast.
+
+``python -m informer_sk`` (or the ``informer-sk`` console script) runs :func:`main`:
+
+1. load a CSV (default: the bundled ETTh2) as an sktime-ready frame;
+2. hold out its end for testing (for the bundled ETTh2, the Informer paper's split);
+3. fit an ``InformerForecaster`` and two naive baselines on the rest;
+4. forecast the held-out part from non-overlapping rolling origins, moving each model's
+   cutoff with ``update(..., update_params=False)``, and print MSE and MAE on the
+   standardised scale the paper reports;
+5. forecast the ``pred_len`` steps after the file's last timestamp; write them to CSV.
+
+The flags keep the names of the original ``main_informer.py`` where they mean the same.
+"""
+
+__all__ = ["main", "build_parser", "seasonal_period"]
+
+import argparse
+import contextlib
+import logging
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from informer_sk.datasets import load_csv, load_ett
+
+logger = logging.getLogger(__name__)
+
+# The paper's split of the hourly ETT sets (Zhou et al. 2021, Sec. 5): 12 months train,
+# 4 validate, 4 test, at 30 days a month.
+PAPER_FIT_ROWS = (12 + 4) * 30 * 24
+PAPER_TEST_END = (12 + 4 + 4) * 30 * 24
+PAPER_VALIDATION_SIZE = 4 / 16
+# a CSV is split as the original splits custom data: 70% train, 10% validate, 20% test
+DEFAULT_TEST_SIZE = 0.2
+VALIDATION_FRACTION = 0.1
+_REMEMBER_DATA_WARNING = "The default of config ``remember_data``"
+
+_FEATURES_HELP = """\
+S: forecast the target alone; M: forecast every numeric column;
+MS: forecast the target with the other numeric columns as exogenous inputs. MS needs
+the covariates' future values: its real-future forecast is made only when the CSV ends
+with at least --pred_len rows whose target is empty and whose covariates are filled
+(for the held-out test the covariates are taken from the data)"""
+
+
+# (flag, type, default, help) of flags kept from the original main_informer.py; the
+# defaults are CPU-sized: the original's are d_model 512, n_heads 8, d_ff 2048 and
+# 6 epochs at a learning rate of 1e-4
+_MODEL_FLAGS = [
+    ("--seq_len", int, 96, "encoder input length"),
+    ("--label_len", int, 48, "decoder start-token length"),
+    ("--pred_len", int, 24, "forecast horizon, in steps"),
+    ("--d_model", int, 64, "model width"),
+    ("--n_heads", int, 4, "attention heads"),
+    ("--e_layers", int, 2, "encoder layers"),
+    ("--d_layers", int, 1, "decoder layers"),
+    ("--d_ff", int, 128, "feed-forward width"),
+    ("--factor", int, 5, "ProbSparse sampling factor c"),
+    ("--dropout", float, 0.05, "dropout rate"),
+]
+_TRAINING_FLAGS = [
+    ("--train_epochs", int, 3, "most training epochs"),
+    ("--batch_size", int, 32, "batch size"),
+    ("--learning_rate", float, 1e-3, "initial Adam learning rate, halved every epoch"),
+    ("--patience", int, 3, "early-stopping patience, in epochs"),
+    ("--seed", int, 0, "random seed"),
+]
+
+
+def build_parser():
+    """The argument parser of the main job.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+    """
+    parser = argparse.ArgumentParser(
+        prog="informer-sk",
+        description=(
+            "Train an Informer on a time series CSV (default: the bundled ETTh2), "
+            "compare it with naive forecasts on a held-out test part, and forecast "
+            "the steps after the data's last timestamp."
+        ),
+    )
+    data = parser.add_argument_group("data")
+    data.add_argument(
+        "--data",
+        metavar="PATH",
+        help="CSV with a date column and numeric columns (default: bundled ETTh2)",
+    )
+    data.add_argument(
+        "--date-col",
+        default="date",
+        help="name of the CSV's timestamp column (default: %(default)s)",
+    )
+    data.add_argument(
+        "--target",
+        help="column to forecast (default: OT for the bundled data, else the CSV's "
+        "last numeric column)",
+    )
+    data.add_argument(
+        "--features",
+        choices=["S", "M", "MS"],
+        default="S",
+        help=_FEATURES_HELP + " (default: %(default)s)",
+    )
+    data.add_argument(
+        "--freq",
+        help="pandas frequency alias of the CSV's timestamps, e.g. h, 15min, D "
+        "(default: inferred)",
+    )
+    data.add_argument(
+        "--test-size",
+        type=float,
+        help="fraction of the rows held out at the end for testing; the 10%% of rows "
+        "before them decide early stopping (default: the paper's split for the "
+        "bundled ETTh2 - fit on rows [0, 11520), the last 2880 of them for early "
+        f"stopping, test on [11520, 14400) - else {DEFAULT_TEST_SIZE})",
+    )
+    data.add_argument(
+        "--output",
+        default="informer_forecast.csv",
+        metavar="PATH",
+        help="where to write the forecast of the steps after the data's end "
+        "(default: %(default)s)",
+    )
+
+    model = parser.add_argument_group("model (as in main_informer.py)")
+    for flag, type_, default, help_ in _MODEL_FLAGS:
+        model.add_argument(
+            flag, type=type_, default=default, help=help_ + " (default: %(default)s)"
+        )
+    model.add_argument(
+        "--attn",
+        choices=["prob", "full"],
+        default="prob",
+        help="self-attention: ProbSparse or canonical full (default: %(default)s)",
+    )
+    train = parser.add_argument_group("training")
+    for flag, type_, default, help_ in _TRAINING_FLAGS:
+        train.add_argument(
+            flag, type=type_, default=default, help=help_ + " (default: %(default)s)"
+        )
+    parser.add_argument(
+        "--verbose", action="store_true", help="log progress and training losses"
+    )
+    return parser
+
+
+def main(argv=None):
+    """Run the main job; see the module docstring and ``--help``.
+
+    Parameters
+    ----------
+    argv : list of str or None, default=None
+        Command-line arguments; ``None`` reads ``sys.argv[1:]``.
+
+    Returns
+    -------
+    exit_code : int
+        0 on success. Bad arguments or data exit through ``SystemExit(2)`` with the
+        reason on stderr, as argparse does.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        _run(args)
+    except ValueError as err:
+        # bad data or flags: report like argparse, keep the traceback for --verbose
+        logger.debug("the main job stopped", exc_info=True)
+        parser.error(str(err))
+    return 0
+
+
+def _run(args):
+    """The main job once the arguments are parsed."""
+    if not 1 <= args.pred_len:
+        raise ValueError(f"--pred_len must be at least 1, got {args.pred_len}")
+    max_test_size = 1 - VALIDATION_FRACTION
+    if args.test_size is not None and not 0 < args.test_size < max_test_size:
+        raise ValueError(
+            f"--test-size must be in (0, {max_test_size:g}): {VALIDATION_FRACTION:g} "
+            f"of the rows validate and some must train; got {args.test_size}"
+        )
+
+    frame, source, bundled = _load_frame(args)
+    target = args.target
+    if target is None:
+        target = "OT" if bundled else frame.columns[-1]
+    if target not in frame.columns:
+        raise ValueError(
+            f"--target {target!r} is not a numeric column of {source}; "
+            f"numeric columns: {list(frame.columns)}"
+        )
+    y, X, X_future = _features(frame, target, args.features, args.pred_len, source)
+
+    n_fit, n_test, validation_size = _split(len(y), args, bundled)
+    pred_len = args.pred_len
+    n_origins = n_test // pred_len
+    if n_origins < 1:
+        raise ValueError(
+            f"the test part has {n_test} rows, fewer than --pred_len {pred_len}; "
+            "raise --test-size or lower --pred_len"
+        )
+    n_test = n_origins * pred_len
+    n_train = n_fit - int(round(n_fit * validation_size))
+    freq = y.index.freq
+
+    y_cols = y.to_frame() if isinstance(y, pd.Series) else y
+    # the paper reports errors on the scale of the training rows' standardisation
+    mean = y_cols.iloc[:n_train].mean().to_numpy()
+    std = y_cols.iloc[:n_train].std(ddof=0).to_numpy()
+    std = np.where(std > 0, std, 1.0)  # a constant column: plain errors, no 0/0
+    truth = y_cols.iloc[n_fit : n_fit + n_test].to_numpy()
+    truth = (truth.reshape(n_origins, pred_len, -1) - mean) / std
+
+    forecast_cols = list(y_cols.columns)
+    print(
+        f"Data: {source}, {len(y)} rows, {y.index[0]} .. {y.index[-1]}, freq "
+        f"{freq.freqstr}; features {args.features}, forecasting {forecast_cols}"
+        + (f" from {list(X.columns)}" if X is not None else "")
+    )
+    print(
+        f"Fit on rows [0, {n_fit}) ({n_fit - n_train} of them for early stopping), "
+        f"test on rows [{n_fit}, {n_fit + n_test}): {n_origins} forecasts of "
+        f"{pred_len} steps from non-overlapping origins.",
+        flush=True,
+    )
+
+    informer = _make_informer(args, validation_size)
+    models = [("Informer", informer), ("Naive (last)", _naive())]
+    sp = seasonal_period(freq)
+    if sp is not None and sp < n_fit:
+        models.append((f"Seasonal naive (last, sp={sp})", _naive(sp)))
+    else:
+        logger.warning("no seasonal period known for freq %s: no seasonal naive", freq)
+
+    rows = []
+    for name, forecaster in models:
+        print(f"Fitting and testing {name} ...", flush=True)
+        start = time.perf_counter()
+        preds = _rolling_forecasts(forecaster, y, X, n_fit, n_origins, pred_len)
+        seconds = time.perf_counter() - start
+        errors = (np.asarray(preds).reshape(truth.shape) - mean) / std - truth
+        mse, mae = float(np.mean(errors**2)), float(np.mean(np.abs(errors)))
+        rows.append((name, mse, mae, seconds))
+        logger.info("%s: MSE %.4f, MAE %.4f, %.1f s", *rows[-1])
+
+    print()
+    print(
+        "Held-out test, errors on the standardised scale (training rows' mean and std):"
+    )
+    print(_table(rows))
+    print(_verdict(rows))
+    print()
+
+    n_known = len(y)
+    if args.features == "MS" and X_future is None:
+        print(
+            f"No forecast beyond {y.index[-1]}: --features MS needs the covariates' "
+            f"values for the {pred_len} steps after it. Add {pred_len} rows with the "
+            "covariates filled and the target empty at the end of the CSV, or use "
+            "--features S or M. Nothing written."
+        )
+        return
+    # the rolling test stopped at the last origin; move on to the end of the data
+    cutoff = n_fit + (n_origins - 1) * pred_len
+    informer.update(
+        y.iloc[cutoff:n_known], X=_rows(X, cutoff, n_known), update_params=False
+    )
+    future = informer.predict(X=X_future)
+    future = future.to_frame() if isinstance(future, pd.Series) else future
+    future.index.name = y.index.name or "date"
+    output = Path(args.output)
+    future.to_csv(output)
+    print(
+        f"Informer forecast of {forecast_cols} for the {pred_len} steps after "
+        f"{y.index[-1]} ({future.index[0]} .. {future.index[-1]}) written to {output}"
+    )
+
+
+def _load_frame(args):
+    """The numeric columns of the data as a frame, a name for it, whether bundled."""
+    if args.data is None:
+        if args.freq is not None or args.date_col != "date":
+            logger.warning("--freq and --date-col apply to --data CSVs: ignored")
+        return load_ett("ETTh2"), "bundled ETTh2", True
+    frame = load_csv(args.data, date_col=args.date_col, freq=args.freq)
+    return frame, args.data, False
+
+
+def _features(frame, target, features, pred_len, source):
+    """Split the frame into ``y``, past ``X`` and future ``X`` as ``features`` says.
+
+    For MS, rows at the end whose target is empty are the covariates' known future;
+    ``X_future`` is their first ``pred_len`` rows, or None when there are too few.
+    """
+    X = X_future = None
+    if features == "S":
+        y = frame[target]
+    elif features == "M":
+        y = frame
+    else:
+        covariates = [c for c in frame.columns if c != target]
+        if not covariates:
+            raise ValueError(
+                f"--features MS needs covariates besides the target {target!r}, "
+                f"but {source} has no other numeric column"
+            )
+        known = frame[target].notna().to_numpy()
+        n_known = len(known) - int(np.argmax(known[::-1])) if known.any() else 0
+        y = frame[target].iloc[:n_known]
+        X = frame[covariates].iloc[:n_known]
+        X_next = frame[covariates].iloc[n_known : n_known + pred_len]
+        if len(X_next) == pred_len and not X_next.isna().any().any():
+            X_future = X_next
+        elif len(X_next):
+            logger.warning(
+                "%d rows after the last target value, %d needed with every covariate "
+                "filled: no future forecast",
+                len(frame) - n_known,
+                pred_len,
+            )
+    _check_complete(y, "forecast", source)
+    if X is not None:
+        _check_complete(X, "covariate", source)
+    return y, X, X_future
+
+
+def _check_complete(part, role, source):
+    """Raise when ``part`` has missing values: the network cannot take NaN."""
+    n_missing = (part.to_frame() if isinstance(part, pd.Series) else part).isna().sum()
+    n_missing = n_missing[n_missing > 0]
+    if len(n_missing):
+        raise ValueError(
+            f"{source} has missing values in {role} column(s) "
+            f"{n_missing.to_dict()}; fill or drop them first"
+        )
+
+
+def _split(n_rows, args, bundled):
+    """Rows to fit on, rows to test on and the validation fraction of the fit rows."""
+    if bundled and args.test_size is None:
+        return PAPER_FIT_ROWS, PAPER_TEST_END - PAPER_FIT_ROWS, PAPER_VALIDATION_SIZE
+    test_size = DEFAULT_TEST_SIZE if args.test_size is None else args.test_size
+    n_test = int(round(n_rows * test_size))
+    return n_rows - n_test, n_test, VALIDATION_FRACTION / (1 - test_size)
+
+
+def _make_informer(args, validation_size):
+    """The ``InformerForecaster`` the flags describe."""
+    from informer_sk.forecaster import InformerForecaster
+
+    return InformerForecaster(
+        seq_len=args.seq_len,
+        label_len=args.label_len,
+        d_model=args.d_model,
+        n_heads=args.n_heads,
+        e_layers=args.e_layers,
+        d_layers=args.d_layers,
+        d_ff=args.d_ff,
+        factor=args.factor,
+        attn=args.attn,
+        dropout=args.dropout,
+        train_epochs=args.train_epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        patience=args.patience,
+        validation_size=validation_size,
+        random_state=args.seed,
+        verbose=args.verbose,
+    )
+
+
+def _naive(sp=1):
+    """A last-value naive forecaster, seasonal when ``sp`` > 1."""
+    from sktime.forecasting.naive import NaiveForecaster
+
+    with _quiet_remember_data():
+        naive = NaiveForecaster(strategy="last", sp=sp)
+    # naive forecasts are read off the remembered data, whatever sktime's default
+    return naive.set_config(remember_data=True)
+
+
+@contextlib.contextmanager
+def _quiet_remember_data():
+    """Drop sktime 1.2's warning that remember_data's default will change.
+
+    Every (re)construction of a forecaster that does not set the config in its class
+    raises it, even after ``set_config``: fit's reset and the per-column clones of a
+    multivariate naive forecaster too. An "ignore" filter is not enough, as sktime
+    itself puts a "default" filter for FutureWarning in front of it; so the warnings
+    are recorded and all others raised again.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for warning in caught:
+        if not str(warning.message).startswith(_REMEMBER_DATA_WARNING):
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+
+
+def seasonal_period(freq):
+    """The seasonal period of a frequency: steps per day below a day, else per year.
+
+    Parameters
+    ----------
+    freq : pandas DateOffset or str
+        The frequency of the series, e.g. ``"h"`` or ``"15min"``.
+
+    Returns
+    -------
+    sp : int or None
+        24 for hourly, 96 for 15-minute, 7 for daily, 5 for business-daily, 52 for
+        weekly, 12 for monthly, 4 for quarterly data; None when no period is known
+        (yearly data or unusual frequencies).
+
+    Examples
+    --------
+    >>> from informer_sk.cli import seasonal_period
+    >>> seasonal_period("h"), seasonal_period("15min"), seasonal_period("D")
+    (24, 96, 7)
+    """
+    offset = pd.tseries.frequencies.to_offset(freq)
+    if isinstance(offset, pd.offsets.Tick) and not isinstance(offset, pd.offsets.Day):
+        steps_per_day = pd.Timedelta(days=1) / pd.Timedelta(offset)
+        if steps_per_day.is_integer() and steps_per_day > 1:
+            return int(steps_per_day)
+        return None
+    if offset.n != 1:
+        return None
+    per_year = {
+        pd.offsets.Day: 7,  # the weekly cycle
+        pd.offsets.BusinessDay: 5,
+        pd.offsets.Week: 52,
+        pd.offsets.MonthBegin: 12,
+        pd.offsets.MonthEnd: 12,
+        pd.offsets.QuarterBegin: 4,
+        pd.offsets.QuarterEnd: 4,
+    }
+    return per_year.get(type(offset))
+
+
+def _rows(X, start, stop):
+    """Rows ``[start, stop)`` of ``X``, or None when there is no ``X``."""
+    return None if X is None else X.iloc[start:stop]
+
+
+def _rolling_forecasts(forecaster, y, X, n_fit, n_origins, pred_len):
+    """Fit on ``y[:n_fit]`` and forecast ``pred_len`` steps from each test origin.
+
+    The origins are ``n_fit + k * pred_len`` for ``k < n_origins``, so the forecasts
+    tile the test part without overlap; between origins the cutoff moves by
+    ``update(update_params=False)``, so the model is trained once.
+    """
+    fh = np.arange(1, pred_len + 1)
+    preds = []
+    with _quiet_remember_data():
+        forecaster.fit(y.iloc[:n_fit], X=_rows(X, 0, n_fit), fh=fh)
+        for k in range(n_origins):
+            origin = n_fit + k * pred_len
+            if k:
+                forecaster.update(
+                    y.iloc[origin - pred_len : origin],
+                    X=_rows(X, origin - pred_len, origin),
+                    update_params=False,
+                )
+            pred = forecaster.predict(X=_rows(X, origin, origin + pred_len))
+            if not pred.index.equals(y.index[origin : origin + pred_len]):
+                raise RuntimeError(f"forecast index {pred.index} is not the test rows'")
+            preds.append(np.asarray(pred, dtype="float64"))
+    return preds
+
+
+def _table(rows):
+    """The results as a fixed-width text table."""
+    width = max(len("model"), *(len(name) for name, *_ in rows))
+    lines = [f"{'model':<{width}}  {'MSE':>8}  {'MAE':>8}  {'time (s)':>8}"]
+    lines += [
+        f"{name:<{width}}  {mse:8.4f}  {mae:8.4f}  {seconds:8.1f}"
+        for name, mse, mae, seconds in rows
+    ]
+    return "\n".join(lines)
+
+
+def _verdict(rows):
+    """One sentence saying which model had the lowest errors."""
+    by_mse = min(rows, key=lambda row: row[1])[0]
+    by_mae = min(rows, key=lambda row: row[2])[0]
+    if by_mse == by_mae:
+        return f"Best: {by_mse} (lowest MSE and MAE)."
+    return f"Best by MSE: {by_mse}; best by MAE: {by_mae}."
+

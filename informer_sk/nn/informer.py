@@ -1,0 +1,357 @@
+"""The Informer network (Zhou et al., 2021): a distilling encoder and a generative decoder.
+
+The encoder stacks ProbSparse self-attention layers with a distilling layer
+between consecutive ones (Eq. 5), halving the sequence each time. The decoder
+gets the last ``label_len`` known steps followed by ``pred_len`` placeholders
+and predicts all ``pred_len`` steps in one forward pass.
+"""
+
+from dataclasses import dataclass
+
+from torch import nn
+
+from informer_sk.nn.attention import AttentionLayer, FullAttention, ProbSparseAttention
+from informer_sk.nn.embedding import DataEmbedding
+
+__all__ = [
+    "Decoder",
+    "DecoderLayer",
+    "DistilLayer",
+    "Encoder",
+    "EncoderLayer",
+    "FeedForward",
+    "Informer",
+    "InformerConfig",
+]
+
+
+@dataclass
+class InformerConfig:
+    """Hyperparameters of :class:`Informer`, named as in the original code.
+
+    Parameters
+    ----------
+    enc_in : int
+        Channels fed to the encoder (targets + exogenous).
+    dec_in : int
+        Channels fed to the decoder.
+    c_out : int
+        Channels predicted.
+    seq_len : int, default=96
+        Encoder input length.
+    label_len : int, default=48
+        Known steps at the start of the decoder input.
+    pred_len : int, default=24
+        Steps predicted.
+    d_model : int, default=512
+        Model width.
+    n_heads : int, default=8
+        Attention heads; must divide ``d_model``.
+    e_layers : int, default=2
+        Encoder attention layers.
+    d_layers : int, default=1
+        Decoder layers.
+    d_ff : int, default=2048
+        Hidden width of the feed-forward blocks.
+    factor : int, default=5
+        ProbSparse sampling factor c.
+    attn : {"prob", "full"}, default="prob"
+        Self-attention of encoder and decoder; cross-attention is always full.
+    distil : bool, default=True
+        Distilling layers between encoder layers.
+    dropout : float, default=0.05
+        Dropout everywhere (embeddings, attention weights, residual branches).
+    embed : {"timeF", "fixed", "learned"}, default="timeF"
+        Calendar embedding mode.
+    activation : {"gelu", "relu"}, default="gelu"
+        Activation of the feed-forward blocks.
+    mark_sizes : tuple of int, default=()
+        Cardinality of each integer calendar field; () means no calendar term.
+    """
+
+    enc_in: int
+    dec_in: int
+    c_out: int
+    seq_len: int = 96
+    label_len: int = 48
+    pred_len: int = 24
+    d_model: int = 512
+    n_heads: int = 8
+    e_layers: int = 2
+    d_layers: int = 1
+    d_ff: int = 2048
+    factor: int = 5
+    attn: str = "prob"
+    distil: bool = True
+    dropout: float = 0.05
+    embed: str = "timeF"
+    activation: str = "gelu"
+    mark_sizes: tuple[int, ...] = ()
+
+
+def _self_attention(config, causal):
+    """Multi-head self-attention of the kind ``config.attn`` names."""
+    if config.attn == "prob":
+        attention = ProbSparseAttention(causal, config.factor, config.dropout)
+    else:
+        attention = FullAttention(causal, config.dropout)
+    return AttentionLayer(attention, config.d_model, config.n_heads)
+
+
+class FeedForward(nn.Module):
+    """Position-wise feed-forward block with dropout after each linear map.
+
+    The original uses kernel-1 Conv1d layers; ``nn.Linear`` computes the same
+    map without transposing to (B, d_model, L).
+    """
+
+    def __init__(self, config):
+        super().__init__()
+        self.linear1 = nn.Linear(config.d_model, config.d_ff)
+        self.activation = {"gelu": nn.GELU, "relu": nn.ReLU}[config.activation]()
+        self.linear2 = nn.Linear(config.d_ff, config.d_model)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x):
+        """Map (B, L, d_model) to (B, L, d_model)."""
+        x = self.dropout(self.activation(self.linear1(x)))
+        return self.dropout(self.linear2(x))
+
+
+class EncoderLayer(nn.Module):
+    """Post-norm encoder layer: self-attention, then feed-forward."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.attention = _self_attention(config, causal=False)
+        self.feed_forward = FeedForward(config)
+        self.norm1 = nn.LayerNorm(config.d_model)
+        self.norm2 = nn.LayerNorm(config.d_model)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x, return_attention=False):
+        """Map (B, L, d_model) to (B, L, d_model) and the attention info or None."""
+        new_x, info = self.attention(x, x, x, return_attention)
+        x = self.norm1(x + self.dropout(new_x))
+        return self.norm2(x + self.feed_forward(x)), info
+
+
+class DistilLayer(nn.Module):
+    """Self-attention distilling (Eq. 5): Conv1d, BatchNorm, ELU, then a stride-2 max-pool.
+
+    Halves the length: L -> ceil(L / 2).
+    """
+
+    def __init__(self, d_model):
+        super().__init__()
+        self.conv = nn.Conv1d(d_model, d_model, kernel_size=3, padding=1, padding_mode="circular")
+        self.norm = nn.BatchNorm1d(d_model)
+        self.activation = nn.ELU()
+        self.pool = nn.MaxPool1d(kernel_size=3, stride=2, padding=1)
+
+    def forward(self, x):
+        """Map (B, L, d_model) to (B, ceil(L / 2), d_model)."""
+        x = self.conv(x.transpose(1, 2))  # (B, d_model, L)
+        x = self.pool(self.activation(self.norm(x)))  # (B, d_model, ceil(L / 2))
+        return x.transpose(1, 2)  # (B, ceil(L / 2), d_model)
+
+
+class Encoder(nn.Module):
+    """``e_layers`` encoder layers, a distilling layer between consecutive ones, final LayerNorm."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.layers = nn.ModuleList(EncoderLayer(config) for _ in range(config.e_layers))
+        n_distil = config.e_layers - 1 if config.distil else 0
+        self.distil_layers = nn.ModuleList(DistilLayer(config.d_model) for _ in range(n_distil))
+        self.norm = nn.LayerNorm(config.d_model)
+
+    def forward(self, x, return_attention=False):
+        """Encode (B, seq_len, d_model).
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            (B, seq_len, d_model).
+        return_attention : bool, default=False
+            Also return every layer's attention diagnostics.
+
+        Returns
+        -------
+        x : torch.Tensor
+            (B, L_enc, d_model), L_enc = seq_len halved once per distilling layer.
+        infos : list
+            Per layer, the attention info (dict) or None.
+        """
+        infos = []
+        for i, layer in enumerate(self.layers):
+            x, info = layer(x, return_attention)
+            infos.append(info)
+            if i < len(self.distil_layers):
+                x = self.distil_layers[i](x)
+        return self.norm(x), infos
+
+
+class DecoderLayer(nn.Module):
+    """Post-norm decoder layer: masked self-attention, full cross-attention, feed-forward."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.self_attention = _self_attention(config, causal=True)
+        self.cross_attention = AttentionLayer(
+            FullAttention(causal=False, dropout=config.dropout), config.d_model, config.n_heads
+        )
+        self.feed_forward = FeedForward(config)
+        self.norm1 = nn.LayerNorm(config.d_model)
+        self.norm2 = nn.LayerNorm(config.d_model)
+        self.norm3 = nn.LayerNorm(config.d_model)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x, memory, n_outputs=None, return_attention=False):
+        """Decode ``x`` against the encoder output ``memory``.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            (B, L_dec, d_model).
+        memory : torch.Tensor
+            (B, L_enc, d_model).
+        n_outputs : int or None, default=None
+            Only compute the last ``n_outputs`` rows after self-attention.
+            Everything after self-attention is row-wise (cross-attention is
+            unmasked), so those rows are exactly what the full pass gives.
+        return_attention : bool, default=False
+            Also return both attentions' diagnostics.
+
+        Returns
+        -------
+        x : torch.Tensor
+            (B, L_dec, d_model), or (B, n_outputs, d_model).
+        self_info, cross_info : dict or None
+        """
+        new_x, self_info = self.self_attention(x, x, x, return_attention)
+        if n_outputs is not None:
+            x, new_x = x[:, -n_outputs:], new_x[:, -n_outputs:]  # (B, n_outputs, d_model)
+        x = self.norm1(x + self.dropout(new_x))
+        new_x, cross_info = self.cross_attention(x, memory, memory, return_attention)
+        x = self.norm2(x + self.dropout(new_x))
+        return self.norm3(x + self.feed_forward(x)), self_info, cross_info
+
+
+class Decoder(nn.Module):
+    """``d_layers`` decoder layers, a final LayerNorm and a projection to ``c_out`` channels."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.layers = nn.ModuleList(DecoderLayer(config) for _ in range(config.d_layers))
+        self.norm = nn.LayerNorm(config.d_model)
+        self.projection = nn.Linear(config.d_model, config.c_out)
+
+    def forward(self, x, memory, n_outputs=None, return_attention=False):
+        """Decode ``x`` against the encoder output ``memory``.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            (B, L_dec, d_model).
+        memory : torch.Tensor
+            (B, L_enc, d_model).
+        n_outputs : int or None, default=None
+            Only the last ``n_outputs`` positions are wanted: the last layer
+            computes just those rows after its self-attention.
+        return_attention : bool, default=False
+            Also return every layer's attention diagnostics.
+
+        Returns
+        -------
+        out : torch.Tensor
+            (B, L_dec, c_out), or (B, n_outputs, c_out).
+        self_infos, cross_infos : list
+            Per layer, the attention info (dict) or None.
+        """
+        self_infos, cross_infos = [], []
+        for i, layer in enumerate(self.layers):
+            n_rows = n_outputs if i == len(self.layers) - 1 else None
+            x, self_info, cross_info = layer(x, memory, n_rows, return_attention)
+            self_infos.append(self_info)
+            cross_infos.append(cross_info)
+        return self.projection(self.norm(x)), self_infos, cross_infos
+
+
+class Informer(nn.Module):
+    """Informer network: embeddings, distilling encoder, generative decoder.
+
+    Parameters
+    ----------
+    config : InformerConfig
+        Hyperparameters; validated by the caller.
+
+    References
+    ----------
+    .. [1] Zhou, H., Zhang, S., Peng, J., Zhang, S., Li, J., Xiong, H., Zhang, W.
+       "Informer: Beyond Efficient Transformer for Long Sequence Time-Series
+       Forecasting", AAAI 2021.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from informer_sk.nn import Informer, InformerConfig
+    >>> config = InformerConfig(enc_in=2, dec_in=2, c_out=1, seq_len=16, label_len=8,
+    ...                         pred_len=4, d_model=16, n_heads=2, d_ff=32, mark_sizes=(24, 7))
+    >>> model = Informer(config)
+    >>> x_enc, x_dec = torch.randn(3, 16, 2), torch.randn(3, 12, 2)
+    >>> mark_enc = torch.stack([torch.randint(24, (3, 16)), torch.randint(7, (3, 16))], dim=-1)
+    >>> mark_dec = torch.stack([torch.randint(24, (3, 12)), torch.randint(7, (3, 12))], dim=-1)
+    >>> model(x_enc, mark_enc, x_dec, mark_dec).shape
+    torch.Size([3, 4, 1])
+    """
+
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+        max_len = max(config.seq_len, config.label_len + config.pred_len)
+        self.enc_embedding = DataEmbedding(
+            config.enc_in, config.d_model, max_len, config.mark_sizes, config.embed, config.dropout
+        )
+        self.dec_embedding = DataEmbedding(
+            config.dec_in, config.d_model, max_len, config.mark_sizes, config.embed, config.dropout
+        )
+        self.encoder = Encoder(config)
+        self.decoder = Decoder(config)
+
+    def forward(self, x_enc, x_mark_enc, x_dec, x_mark_dec, return_attention=False):
+        """Forecast the next ``pred_len`` steps.
+
+        Parameters
+        ----------
+        x_enc : torch.Tensor
+            (B, seq_len, enc_in) float.
+        x_mark_enc : torch.Tensor
+            (B, seq_len, n_fields) long calendar marks; ignored when n_fields is 0.
+        x_dec : torch.Tensor
+            (B, label_len + pred_len, dec_in) float.
+        x_mark_dec : torch.Tensor
+            (B, label_len + pred_len, n_fields) long.
+        return_attention : bool, default=False
+            Also return the attention diagnostics of every layer.
+
+        Returns
+        -------
+        out : torch.Tensor
+            (B, pred_len, c_out).
+        attentions : dict, only when ``return_attention``
+            ``{"encoder": [...], "decoder_self": [...], "decoder_cross": [...]}``,
+            one dict of tensors per layer (see ``FullAttention`` and
+            ``ProbSparseAttention``).
+        """
+        pred_len = self.config.pred_len
+        memory, enc_infos = self.encoder(self.enc_embedding(x_enc, x_mark_enc), return_attention)
+        # diagnostics cover every decoder position, so they take the unshortened path
+        n_outputs = None if return_attention else pred_len
+        out, self_infos, cross_infos = self.decoder(
+            self.dec_embedding(x_dec, x_mark_dec), memory, n_outputs, return_attention
+        )
+        out = out[:, -pred_len:]  # (B, pred_len, c_out)
+        if not return_attention:
+            return out
+        return out, {"encoder": enc_infos, "decoder_self": self_infos, "decoder_cross": cross_infos}

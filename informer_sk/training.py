@@ -1,0 +1,143 @@
+"""The fit loop: seeding, device, Adam on MSE, early stopping, learning-rate schedule.
+
+Knows tensors and modules only; the estimator hands it windows and reads back the
+loss history. The caller's global torch RNG state is never touched: every random
+draw (initialisation, shuffling, dropout, ProbSparse key sampling) happens inside
+:func:`seeded`, which forks the RNG.
+"""
+
+__all__ = ["resolve_device", "seeded", "train_network", "TrainingDiverged"]
+
+import contextlib
+import copy
+import logging
+import math
+
+import torch
+import torch.nn.functional as F
+
+logger = logging.getLogger(__name__)
+
+
+class TrainingDiverged(FloatingPointError):
+    """The training loss became NaN or infinite."""
+
+
+def resolve_device(device):
+    """``"auto"`` picks CUDA, then Apple's MPS, then the CPU."""
+    if device != "auto":
+        return torch.device(device)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+@contextlib.contextmanager
+def seeded(seed, device):
+    """Run a block with torch's RNG seeded, restoring the caller's RNG state after."""
+    devices = [device] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+def _forward_loss(network, windows, idx):
+    x_enc, mark_enc, x_dec, mark_dec, target = windows.batch(idx)
+    return F.mse_loss(network(x_enc, mark_enc, x_dec, mark_dec), target)
+
+
+@torch.no_grad()
+def _evaluate(network, windows, batch_size):
+    network.eval()
+    total, n = 0.0, len(windows)
+    for start in range(0, n, batch_size):
+        idx = torch.arange(start, min(start + batch_size, n))
+        total += _forward_loss(network, windows, idx).item() * len(idx)
+    return total / n
+
+
+def train_network(
+    network,
+    train_windows,
+    val_windows=None,
+    *,
+    epochs,
+    batch_size,
+    learning_rate,
+    patience,
+    lradj="type1",
+    verbose=False,
+):
+    """Train ``network`` in place on ``train_windows``; return the loss history.
+
+    With ``val_windows``, training stops after ``patience`` epochs without a lower
+    validation loss and the weights of the best epoch are restored (the original's
+    early stopping). ``lradj="type1"`` halves the learning rate after every epoch, as
+    the original does by default; ``"constant"`` keeps it.
+
+    Returns
+    -------
+    history : list of dict
+        One dict per epoch: ``epoch``, ``train_loss``, ``val_loss`` (None without
+        validation), ``learning_rate``.
+    best_epoch : int
+        The epoch whose weights the network holds on return.
+    """
+    optimizer = torch.optim.Adam(network.parameters(), lr=learning_rate)
+    history, best_loss, best_state, best_epoch, stale = [], math.inf, None, epochs, 0
+    n = len(train_windows)
+    device = train_windows.series.values.device
+    for epoch in range(1, epochs + 1):
+        lr = learning_rate * (0.5 ** (epoch - 1) if lradj == "type1" else 1.0)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        network.train()
+        order = torch.randperm(n, device=device)
+        batches = range(0, n, batch_size)
+        if verbose:
+            from tqdm.auto import tqdm
+
+            batches = tqdm(batches, desc=f"epoch {epoch}/{epochs}", leave=False)
+        total = 0.0
+        for start in batches:
+            idx = order[start : start + batch_size]
+            loss = _forward_loss(network, train_windows, idx)
+            if not torch.isfinite(loss):
+                raise TrainingDiverged(
+                    f"Training diverged: the loss became {loss.item()} in epoch {epoch}. "
+                    f"Lower learning_rate (now {learning_rate}) or keep scale=True so "
+                    "the network sees standardised data."
+                )
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(idx)
+            if verbose:
+                batches.set_postfix(loss=f"{loss.item():.4f}")
+        record = {"epoch": epoch, "train_loss": total / n, "val_loss": None, "learning_rate": lr}
+        if val_windows is not None:
+            record["val_loss"] = _evaluate(network, val_windows, batch_size)
+        history.append(record)
+        logger.info(
+            "epoch %d/%d: train loss %.5f, validation loss %s",
+            epoch,
+            epochs,
+            record["train_loss"],
+            "-" if record["val_loss"] is None else f"{record['val_loss']:.5f}",
+        )
+        if val_windows is None:
+            continue
+        if record["val_loss"] < best_loss:
+            best_loss, best_epoch, stale = record["val_loss"], epoch, 0
+            best_state = copy.deepcopy(network.state_dict())
+        else:
+            stale += 1
+            if stale >= patience:
+                logger.info("early stopping after epoch %d; best epoch %d", epoch, best_epoch)
+                break
+    if best_state is not None:
+        network.load_state_dict(best_state)
+    network.eval()
+    return history, best_epoch

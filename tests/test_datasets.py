@@ -1,0 +1,179 @@
+"""Tests for the bundled ETT loader and the CSV loader."""
+
+import hashlib
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from informer_sk.datasets import load_csv, load_ett
+
+ETT_COLUMNS = ["HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL", "OT"]
+# CC BY-ND allows no changes: the bundled copy must stay byte-identical to the original
+ETTH2_SHA256 = "a3dc2c597b9218c7ce1cd55eb77b283fd459a1d09d753063f944967dd6b9218b"
+
+
+@pytest.fixture(scope="module")
+def etth2():
+    return load_ett()
+
+
+def test_load_ett_shape_index_columns_dtypes(etth2):
+    assert etth2.shape == (17420, 7)
+    assert list(etth2.columns) == ETT_COLUMNS
+    assert (etth2.dtypes == "float64").all()
+    assert isinstance(etth2.index, pd.DatetimeIndex)
+    assert etth2.index.freqstr == "h"
+    assert etth2.index.name == "date"
+    assert etth2.index[0] == pd.Timestamp("2016-07-01 00:00")
+    assert etth2.index[-1] == pd.Timestamp("2018-06-26 19:00")
+    assert not etth2.isna().any().any()
+
+
+def test_load_ett_target_series(etth2):
+    y = load_ett(target="OT")
+    assert isinstance(y, pd.Series)
+    assert y.name == "OT"
+    assert y.index.freqstr == "h"
+    pd.testing.assert_series_equal(y, etth2["OT"])
+
+
+def test_load_ett_target_list():
+    y = load_ett(target=["OT", "HUFL"])
+    assert list(y.columns) == ["OT", "HUFL"]
+    assert y.index.freqstr == "h"
+
+
+def test_load_ett_unknown_name_lists_bundled():
+    with pytest.raises(ValueError, match="ETTh2") as err:
+        load_ett("ETTm1")
+    assert "ETTm1" in str(err.value)
+
+
+def test_bundled_file_is_unchanged():
+    data = (resources.files("informer_sk") / "data" / "ETTh2.csv").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == ETTH2_SHA256
+
+
+def test_bundled_licence_and_readme_ship():
+    data = resources.files("informer_sk") / "data"
+    assert "Attribution-NoDerivatives 4.0" in (data / "ETT-LICENSE.txt").read_text()
+    assert "Informer" in (data / "README.md").read_text()
+
+
+def _write(tmp_path, text, name="data.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+HOURLY = """\
+date,site,load,temp
+2024-01-01 02:00,a,3.0,10
+2024-01-01 00:00,a,1.0,11
+2024-01-01 01:00,a,2.0,12
+2024-01-01 03:00,a,4.0,13
+"""
+
+
+def test_load_csv_sorts_infers_freq_and_keeps_numeric(tmp_path):
+    y = load_csv(_write(tmp_path, HOURLY))
+    assert list(y.columns) == ["load", "temp"]  # the text column is dropped
+    assert (y.dtypes == "float64").all()
+    assert y.index.is_monotonic_increasing
+    assert y.index.freqstr == "h"
+    assert y.index.name == "date"
+    assert y["load"].tolist() == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_load_csv_target_name_and_list(tmp_path):
+    path = _write(tmp_path, HOURLY)
+    y = load_csv(path, target="temp")
+    assert isinstance(y, pd.Series)
+    assert y.name == "temp"
+    assert y.tolist() == [11.0, 12.0, 10.0, 13.0]
+    assert y.index.freqstr == "h"
+    assert list(load_csv(path, target=["temp", "load"]).columns) == ["temp", "load"]
+
+
+def test_load_csv_given_freq_and_date_col(tmp_path):
+    path = _write(tmp_path, "day,v\n2024-01-01,1\n2024-01-02,2\n")
+    y = load_csv(path, date_col="day", target="v", freq="D")
+    assert y.index.freqstr == "D"
+    assert y.index.name == "day"
+
+
+def test_load_csv_missing_date_col(tmp_path):
+    with pytest.raises(ValueError, match="date_col='time'.*columns"):
+        load_csv(_write(tmp_path, HOURLY), date_col="time")
+
+
+def test_load_csv_missing_target(tmp_path):
+    with pytest.raises(ValueError, match=r"\['nope'\] not in"):
+        load_csv(_write(tmp_path, HOURLY), target=["load", "nope"])
+
+
+def test_load_csv_non_numeric_target(tmp_path):
+    with pytest.raises(ValueError, match=r"\['site'\].*not numeric"):
+        load_csv(_write(tmp_path, HOURLY), target="site")
+
+
+def test_load_csv_duplicated_timestamps(tmp_path):
+    text = HOURLY + "2024-01-01 01:00,a,5.0,14\n"
+    with pytest.raises(ValueError, match="1 duplicated timestamps.*2024-01-01 01:00"):
+        load_csv(_write(tmp_path, text))
+
+
+def test_load_csv_frequency_not_inferable(tmp_path):
+    text = "date,v\n2024-01-01 00:00,1\n2024-01-01 01:00,2\n2024-01-01 05:00,3\n"
+    with pytest.raises(ValueError, match="cannot infer the frequency.*pass freq="):
+        load_csv(_write(tmp_path, text))
+
+
+def test_load_csv_too_few_rows_to_infer(tmp_path):
+    with pytest.raises(ValueError, match="pass freq="):
+        load_csv(_write(tmp_path, "date,v\n2024-01-01,1\n2024-01-02,2\n"))
+
+
+def test_load_csv_timestamps_off_the_given_freq(tmp_path):
+    with pytest.raises(ValueError, match="do not follow freq='D'"):
+        load_csv(_write(tmp_path, HOURLY), freq="D")
+
+
+def test_load_csv_bad_freq_alias(tmp_path):
+    with pytest.raises(ValueError, match="freq='fortnightly' is not a pandas"):
+        load_csv(_write(tmp_path, HOURLY), freq="fortnightly")
+
+
+@pytest.mark.filterwarnings("ignore:Could not infer format")
+def test_load_csv_unparseable_dates(tmp_path):
+    with pytest.raises(ValueError, match="cannot parse column date_col='date'"):
+        load_csv(_write(tmp_path, "date,v\nyesterday,1\ntoday,2\ntomorrow,3\n"))
+
+
+def test_load_csv_no_numeric_column(tmp_path):
+    with pytest.raises(ValueError, match="no numeric column"):
+        load_csv(_write(tmp_path, "date,v\n2024-01-01,a\n2024-01-02,b\n"))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    values=st.lists(
+        st.floats(-1e6, 1e6, allow_nan=False), min_size=3, max_size=40
+    ),
+    freq=st.sampled_from(["h", "15min", "D", "MS"]),
+    seed=st.integers(0, 2**16),
+)
+def test_load_csv_round_trips_shuffled_rows(tmp_path_factory, values, freq, seed):
+    index = pd.date_range("2021-03-01", periods=len(values), freq=freq, name="date")
+    expected = pd.Series(values, index=index, name="v", dtype="float64")
+    shuffled = expected.sample(frac=1.0, random_state=seed)
+    path = tmp_path_factory.mktemp("csv") / "v.csv"
+    shuffled.to_csv(path)
+    y = load_csv(path, target="v")
+    assert y.index.freqstr == index.freqstr
+    np.testing.assert_allclose(y.to_numpy(), expected.to_numpy(), rtol=1e-15)
+    assert y.index.equals(expected.index)

@@ -1,0 +1,205 @@
+"""InformerForecaster through the public API, as a user calls it."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+from sktime.forecasting.naive import NaiveForecaster
+from sktime.performance_metrics.forecasting import mean_squared_error
+
+from informer_sk import InformerForecaster
+
+SMALL = dict(
+    seq_len=24, label_len=12, d_model=16, n_heads=2, d_ff=32, train_epochs=2,
+    batch_size=16, validation_size=0, random_state=0, device="cpu",
+)  # fmt: skip
+
+
+def _hourly(n=24 * 20, n_columns=1, seed=0, noise=0.3):
+    """Noisy daily-seasonal hourly series."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    index = pd.date_range("2021-03-01", periods=n, freq="h")
+    data = {
+        f"c{i}": 10 + (i + 1) * np.sin(2 * np.pi * (t + 3 * i) / 24) + rng.normal(0, noise, n)
+        for i in range(n_columns)
+    }
+    return pd.DataFrame(data, index=index)
+
+
+@pytest.mark.parametrize("attn", ["prob", "full"])
+def test_beats_last_value_naive_on_a_noisy_daily_seasonal_series(attn):
+    y = _hourly(24 * 40)["c0"]
+    y_train, y_test = y.iloc[:-24], y.iloc[-24:]
+    fh = np.arange(1, 25)
+    params = {**SMALL, "seq_len": 48, "label_len": 24, "d_model": 32, "n_heads": 4,
+              "d_ff": 64, "train_epochs": 4, "learning_rate": 1e-3, "attn": attn}  # fmt: skip
+    ours = InformerForecaster(**params).fit(y_train, fh=fh).predict()
+    naive = NaiveForecaster(strategy="last").fit(y_train, fh=fh).predict()
+    assert mean_squared_error(y_test, ours) < mean_squared_error(y_test, naive)
+
+
+def test_predict_returns_the_real_future_on_the_users_scale_and_columns():
+    y = _hourly(n_columns=2) * 100 + 5000
+    forecaster = InformerForecaster(**SMALL).fit(y, fh=[1, 2, 3])
+    y_pred = forecaster.predict()
+    expected = pd.date_range(y.index[-1] + pd.Timedelta("1h"), periods=3, freq="h")
+    pd.testing.assert_index_equal(y_pred.index, expected, check_names=False)
+    assert list(y_pred.columns) == ["c0", "c1"]
+    # inverse scaling: forecasts live near the data, not near zero
+    assert np.all(np.abs(y_pred.to_numpy() - 6000) < 1000)
+
+
+def test_series_in_series_out():
+    y = _hourly()["c0"].rename("load")
+    y_pred = InformerForecaster(**SMALL).fit(y, fh=[1, 2]).predict()
+    assert isinstance(y_pred, pd.Series) and y_pred.name == "load"
+
+
+def test_fh_with_gaps_returns_just_those_steps():
+    y = _hourly()["c0"]
+    forecaster = InformerForecaster(**SMALL).fit(y, fh=[6, 12, 24])
+    assert forecaster.pred_len_ == 24
+    y_pred = forecaster.predict()
+    offsets = (y_pred.index - y.index[-1]) / pd.Timedelta("1h")
+    np.testing.assert_array_equal(offsets, [6, 12, 24])
+
+
+def test_exogenous_future_values_change_the_forecast():
+    y = _hourly(n_columns=1)
+    X = pd.DataFrame({"temp": np.random.default_rng(1).normal(size=len(y) + 6)},
+                     index=pd.date_range(y.index[0], periods=len(y) + 6, freq="h"))  # fmt: skip
+    X_train, X_future = X.iloc[: len(y)], X.iloc[len(y) :]
+    forecaster = InformerForecaster(**SMALL).fit(y, X=X_train, fh=np.arange(1, 7))
+    a = forecaster.predict(X=X_future)
+    b = forecaster.predict(X=X_future + 5.0)
+    assert a.shape == (6, 1) and np.isfinite(a.to_numpy()).all()
+    assert not np.allclose(a.to_numpy(), b.to_numpy())
+    with pytest.raises(ValueError, match="X"):
+        forecaster.predict()
+
+
+def test_multivariate_forecasts_every_column():
+    y = _hourly(n_columns=3)
+    y_pred = InformerForecaster(**SMALL).fit(y, fh=np.arange(1, 5)).predict()
+    assert y_pred.shape == (4, 3) and list(y_pred.columns) == ["c0", "c1", "c2"]
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        pd.date_range("2020-01-01", periods=200, freq="15min"),
+        pd.date_range("2020-01-01", periods=200, freq="D"),
+        pd.bdate_range("2020-01-01", periods=200),
+        pd.date_range("2000-01-01", periods=200, freq="W-SUN"),
+        pd.date_range("2000-01-01", periods=200, freq="MS"),
+        pd.period_range("2000-01", periods=200, freq="M"),
+        pd.RangeIndex(200),
+    ],
+    ids=["15min", "D", "B", "W", "MS", "period-M", "range"],
+)
+def test_any_regular_frequency_forecasts_on_its_grid(index):
+    y = pd.Series(np.sin(np.arange(200) / 5.0), index=index)
+    y_pred = InformerForecaster(**SMALL, embed="fixed").fit(y, fh=[1, 2]).predict()
+    assert np.isfinite(y_pred.to_numpy()).all()
+    if isinstance(index, pd.RangeIndex):
+        np.testing.assert_array_equal(y_pred.index, [200, 201])
+    else:
+        assert y_pred.index[0] == index[-1] + index.freq
+
+
+def test_same_random_state_gives_bit_identical_forecasts_and_predict_is_repeatable():
+    y = _hourly()["c0"]
+    a = InformerForecaster(**SMALL).fit(y, fh=[1, 2, 3])
+    b = InformerForecaster(**SMALL).fit(y, fh=[1, 2, 3])
+    pd.testing.assert_series_equal(a.predict(), b.predict(), check_exact=True)
+    pd.testing.assert_series_equal(a.predict(), a.predict(), check_exact=True)
+
+
+def test_fit_and_predict_leave_the_callers_torch_rng_alone():
+    y = _hourly()["c0"]
+    state = torch.get_rng_state()
+    InformerForecaster(**SMALL).fit(y, fh=[1]).predict()
+    assert torch.equal(state, torch.get_rng_state())
+
+
+def test_update_without_params_moves_the_cutoff_and_keeps_weights():
+    y = _hourly()["c0"]
+    forecaster = InformerForecaster(**SMALL).fit(y.iloc[:-10], fh=[1, 2])
+    weights = {k: v.clone() for k, v in forecaster.network_.state_dict().items()}
+    forecaster.update(y.iloc[-10:], update_params=False)
+    assert forecaster.cutoff[0] == y.index[-1]
+    y_pred = forecaster.predict()
+    assert y_pred.index[0] == y.index[-1] + pd.Timedelta("1h")
+    for k, v in forecaster.network_.state_dict().items():
+        assert torch.equal(v, weights[k])
+    # forecasting from the newest data equals a fit that saw all data as context
+    refit = InformerForecaster(**SMALL).fit(y.iloc[:-10], fh=[1, 2])
+    refit.update(y.iloc[-10:], update_params=False)
+    pd.testing.assert_series_equal(refit.predict(), y_pred)
+
+
+def test_update_with_params_fine_tunes_on_the_new_windows():
+    y = _hourly()["c0"]
+    forecaster = InformerForecaster(**SMALL).fit(y.iloc[:-30], fh=[1, 2])
+    before = [p.clone() for p in forecaster.network_.parameters()]
+    n_epochs = len(forecaster.history_)
+    forecaster.update(y.iloc[-30:], update_params=True)
+    assert len(forecaster.history_) == n_epochs + SMALL["train_epochs"]
+    assert any(not torch.equal(a, b) for a, b in zip(before, forecaster.network_.parameters()))
+
+
+def test_early_stopping_keeps_the_best_epoch_and_records_history():
+    y = _hourly()["c0"]
+    forecaster = InformerForecaster(**{**SMALL, "validation_size": 0.2, "train_epochs": 3})
+    forecaster.fit(y, fh=[1, 2])
+    history = forecaster.get_fitted_params()["history"]
+    assert len(history) >= 1 and all(h["val_loss"] is not None for h in history)
+    best = min(history, key=lambda h: h["val_loss"])["epoch"]
+    assert forecaster.best_epoch_ == best
+    assert forecaster.n_parameters_ == sum(p.numel() for p in forecaster.network_.parameters())
+
+
+def test_pickle_clone_and_deepcopy_round_trip():
+    y = _hourly()["c0"]
+    forecaster = InformerForecaster(**SMALL).fit(y, fh=[1, 2])
+    restored = pickle.loads(pickle.dumps(forecaster))
+    pd.testing.assert_series_equal(restored.predict(), forecaster.predict(), check_exact=True)
+    fresh = clone(forecaster)
+    assert not fresh.is_fitted and fresh.get_params() == forecaster.get_params()
+
+
+def test_fit_does_not_mutate_parameters():
+    forecaster = InformerForecaster(**SMALL)
+    params = forecaster.get_params()
+    forecaster.fit(_hourly()["c0"], fh=[1])
+    assert forecaster.get_params() == params
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_heads": 3}, "n_heads=3 must divide d_model=16"),
+        ({"label_len": 30}, "label_len"),
+        ({"seq_len": 0}, "seq_len"),
+        ({"attn": "sparse"}, "attn"),
+        ({"embed": "onehot"}, "embed"),
+        ({"activation": "tanh"}, "activation"),
+        ({"dropout": 1.0}, "dropout"),
+        ({"validation_size": 1.5}, "validation_size"),
+        ({"validation_size": 0.001}, "validation_size"),
+    ],
+)
+def test_bad_hyperparameters_raise_in_fit_naming_the_parameter(params, match):
+    forecaster = InformerForecaster(**{**SMALL, **params})  # __init__ never raises
+    with pytest.raises(ValueError, match=match):
+        forecaster.fit(_hourly()["c0"], fh=[1, 2])
+
+
+def test_too_short_series_says_how_many_points_are_needed():
+    y = _hourly(30)["c0"]
+    with pytest.raises(ValueError, match=r"needs at least 34.*seq_len"):
+        InformerForecaster(**SMALL).fit(y, fh=np.arange(1, 11))

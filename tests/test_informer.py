@@ -1,0 +1,176 @@
+"""Tests of the encoder, the decoder and the Informer network."""
+
+import dataclasses
+import math
+
+import pytest
+import torch
+
+from informer_sk.nn import Informer, InformerConfig
+from informer_sk.nn.informer import Decoder, DistilLayer, Encoder
+
+B = 3
+MARK_SIZES = (24, 7, 31, 366)
+
+
+def _config(**kwargs):
+    small = dict(enc_in=3, dec_in=2, c_out=2, seq_len=16, label_len=8, pred_len=4)
+    small.update(d_model=16, n_heads=2, d_ff=32, mark_sizes=MARK_SIZES)
+    return InformerConfig(**{**small, **kwargs})
+
+
+def _inputs(config, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    L_dec = config.label_len + config.pred_len
+
+    def marks(L):
+        fields = [torch.randint(size, (B, L), generator=g) for size in config.mark_sizes]
+        return torch.stack(fields, dim=-1) if fields else torch.zeros(B, L, 0, dtype=torch.long)
+
+    x_enc = torch.randn(B, config.seq_len, config.enc_in, generator=g)
+    x_dec = torch.randn(B, L_dec, config.dec_in, generator=g)
+    return x_enc, marks(config.seq_len), x_dec, marks(L_dec)
+
+
+@pytest.mark.parametrize("attn", ["prob", "full"])
+@pytest.mark.parametrize("embed", ["timeF", "fixed", "learned"])
+@pytest.mark.parametrize("mark_sizes", [(), (7,), MARK_SIZES])
+def test_output_shape(attn, embed, mark_sizes):
+    config = _config(attn=attn, embed=embed, mark_sizes=mark_sizes)
+    out = Informer(config)(*_inputs(config))
+    assert out.shape == (B, config.pred_len, config.c_out)
+    assert torch.isfinite(out).all()
+
+
+def test_distil_layer_halves_the_length():
+    layer = DistilLayer(d_model=8)
+    assert layer(torch.randn(2, 96, 8)).shape == (2, 48, 8)
+    assert layer(torch.randn(2, 7, 8)).shape == (2, 4, 8)
+
+
+@pytest.mark.parametrize("distil, lengths", [(True, [96, 48, 24]), (False, [96, 96, 96])])
+def test_encoder_distilling_lengths(distil, lengths):
+    config = _config(seq_len=96, e_layers=3, distil=distil, attn="full")
+    encoder = Encoder(config)
+    assert len(encoder.distil_layers) == (2 if distil else 0)
+    out, infos = encoder(torch.randn(2, 96, config.d_model), return_attention=True)
+    assert out.shape == (2, lengths[-1], config.d_model)
+    assert [info["weights"].size(-1) for info in infos] == lengths
+
+
+@pytest.mark.parametrize("attn", ["prob", "full"])
+def test_gradients_reach_every_parameter(attn):
+    config = _config(attn=attn, embed="learned", e_layers=2, d_layers=2, factor=1)
+    model = Informer(config).train()
+    model(*_inputs(config)).square().mean().backward()
+    for name, p in model.named_parameters():
+        assert p.grad is not None, name
+        assert p.grad.abs().sum() > 0, name
+
+
+# ProbSparse couples positions through its random key sample and its top-u
+# selection (a later input changes which queries are active), so causality is
+# exact only when u and U cover every query and key: factor=50 with L <= 16 does.
+@pytest.mark.parametrize("attn, factor", [("prob", 50), ("full", 5)])
+def test_decoder_is_causal(attn, factor):
+    config = _config(attn=attn, factor=factor, d_layers=2)
+    decoder = Decoder(config).eval()
+    x, memory = torch.randn(B, 12, config.d_model), torch.randn(B, 5, config.d_model)
+    t = 7
+    x2 = x.clone()
+    x2[:, t] += 1.0
+    out, out2 = decoder(x, memory)[0], decoder(x2, memory)[0]
+    torch.testing.assert_close(out2[:, :t], out[:, :t])
+    assert not torch.allclose(out2[:, t], out[:, t])
+
+
+# The value embedding's kernel-3 circular conv lets a decoder input reach its
+# neighbours (the forecast positions hold placeholders), so the model-level
+# check changes a calendar mark, which enters its own position only.
+@pytest.mark.parametrize("attn, factor", [("prob", 50), ("full", 5)])
+def test_informer_is_causal_in_decoder_marks(attn, factor):
+    config = _config(attn=attn, factor=factor)
+    model = Informer(config).eval()
+    x_enc, mark_enc, x_dec, mark_dec = _inputs(config)
+    step = 2  # forecast step changed
+    t = config.label_len + step
+    mark_dec2 = mark_dec.clone()
+    mark_dec2[:, t] = (mark_dec2[:, t] + 1) % torch.tensor(MARK_SIZES)
+    out = model(x_enc, mark_enc, x_dec, mark_dec)
+    out2 = model(x_enc, mark_enc, x_dec, mark_dec2)
+    torch.testing.assert_close(out2[:, :step], out[:, :step])
+    assert not torch.allclose(out2[:, step], out[:, step])
+
+
+def test_last_layer_shortcut_equals_full_decoder():
+    config = _config(attn="prob", factor=1, d_layers=2)
+    decoder = Decoder(config).eval()
+    x, memory = torch.randn(B, 12, config.d_model), torch.randn(B, 5, config.d_model)
+    torch.manual_seed(0)
+    full = decoder(x, memory)[0]
+    torch.manual_seed(0)
+    short = decoder(x, memory, n_outputs=config.pred_len)[0]
+    assert full.shape == (B, 12, config.c_out) and short.shape == (B, config.pred_len, config.c_out)
+    torch.testing.assert_close(short, full[:, -config.pred_len :])
+
+
+@pytest.mark.parametrize("attn", ["prob", "full"])
+def test_same_seed_same_output(attn):
+    config = _config(attn=attn, factor=1)
+    inputs = _inputs(config)
+    outputs = []
+    for _ in range(2):
+        torch.manual_seed(42)
+        model = Informer(config).train()  # dropout and key sampling both draw from the RNG
+        outputs.append(model(*inputs))
+    torch.testing.assert_close(outputs[0], outputs[1], rtol=0, atol=0)
+
+
+def test_return_attention_prob_keys_and_shapes():
+    config = _config(attn="prob", factor=1, e_layers=2, d_layers=2)
+    model = Informer(config).eval()
+    inputs = _inputs(config)
+    torch.manual_seed(0)
+    plain = model(*inputs)
+    torch.manual_seed(0)
+    out, attentions = model(*inputs, return_attention=True)
+    torch.testing.assert_close(out, plain)
+    assert set(attentions) == {"encoder", "decoder_self", "decoder_cross"}
+    H, L_dec = config.n_heads, config.label_len + config.pred_len
+    u = math.ceil(math.log(L_dec))
+    for L, info in zip([16, 8], attentions["encoder"]):
+        u_enc = math.ceil(math.log(L))
+        assert set(info) == {"weights", "sparsity", "top_index"}
+        assert info["weights"].shape == (B, H, u_enc, L)
+        assert info["sparsity"].shape == (B, H, L)
+        assert info["top_index"].shape == (B, H, u_enc)
+    assert len(attentions["decoder_self"]) == len(attentions["decoder_cross"]) == 2
+    for info in attentions["decoder_self"]:
+        assert info["weights"].shape == (B, H, u, L_dec)
+        assert info["sparsity"].shape == (B, H, L_dec)
+        assert info["top_index"].shape == (B, H, u)
+    for info in attentions["decoder_cross"]:
+        assert set(info) == {"weights"}
+        assert info["weights"].shape == (B, H, L_dec, 8)
+
+
+def test_return_attention_full_keys_and_shapes():
+    config = _config(attn="full", e_layers=3)
+    model = Informer(config).eval()
+    inputs = _inputs(config)
+    out, attentions = model(*inputs, return_attention=True)
+    torch.testing.assert_close(out, model(*inputs))
+    H, L_dec = config.n_heads, config.label_len + config.pred_len
+    shapes = [info["weights"].shape for info in attentions["encoder"]]
+    assert shapes == [(B, H, 16, 16), (B, H, 8, 8), (B, H, 4, 4)]
+    assert [set(info) for info in attentions["encoder"]] == [{"weights"}] * 3
+    assert attentions["decoder_self"][0]["weights"].shape == (B, H, L_dec, L_dec)
+    assert attentions["decoder_cross"][0]["weights"].shape == (B, H, L_dec, 4)
+
+
+def test_config_defaults_follow_the_paper():
+    config = InformerConfig(enc_in=7, dec_in=7, c_out=7)
+    assert (config.seq_len, config.label_len, config.pred_len) == (96, 48, 24)
+    assert (config.d_model, config.n_heads, config.d_ff, config.factor) == (512, 8, 2048, 5)
+    assert config.attn == "prob" and config.distil and config.mark_sizes == ()
+    assert dataclasses.replace(config, attn="full").attn == "full"
