@@ -219,7 +219,7 @@ class AttentionLayer(nn.Module):
         self.value_projection = nn.Linear(d_model, d_model)
         self.out_projection = nn.Linear(d_model, d_model)
 
-    def forward(self, queries, keys, values, return_attention=False):
+    def forward(self, queries, keys, values, return_attention=False, n_outputs=None):
         """Multi-head attention of ``queries`` over ``keys``/``values``.
 
         Parameters
@@ -230,19 +230,49 @@ class AttentionLayer(nn.Module):
             (B, L_K, d_model).
         return_attention : bool, default=False
             Also return the inner attention's diagnostics.
+        n_outputs : int or None, default=None
+            Only the last ``n_outputs`` query rows are wanted: the output
+            projection runs on those rows alone. Every query still takes part
+            in the attention (ProbSparse selects among all of them).
 
         Returns
         -------
         out : torch.Tensor
-            (B, L_Q, d_model).
+            (B, L_Q, d_model), or (B, n_outputs, d_model).
         info : dict or None
         """
         B, L_Q, d_model = queries.shape
         L_K = keys.size(1)
         H = self.n_heads
-        q = self.query_projection(queries).view(B, L_Q, H, -1).transpose(1, 2)  # (B, H, L_Q, D)
-        k = self.key_projection(keys).view(B, L_K, H, -1).transpose(1, 2)  # (B, H, L_K, D)
-        v = self.value_projection(values).view(B, L_K, H, -1).transpose(1, 2)  # (B, H, L_K, D)
+        q, k, v = self._project(queries, keys, values)  # each (B, L, d_model)
+        q = q.view(B, L_Q, H, -1).transpose(1, 2)  # (B, H, L_Q, D)
+        k = k.view(B, L_K, H, -1).transpose(1, 2)  # (B, H, L_K, D)
+        v = v.view(B, L_K, H, -1).transpose(1, 2)  # (B, H, L_K, D)
         out, info = self.attention(q, k, v, return_attention)
-        out = out.transpose(1, 2).reshape(B, L_Q, d_model)  # (B, L_Q, H * D)
+        if n_outputs is not None:
+            out = out[:, :, -n_outputs:]  # (B, H, n_outputs, D)
+        out = out.transpose(1, 2).reshape(B, out.size(2), d_model)  # (B, L_out, H * D)
         return self.out_projection(out), info
+
+    def _project(self, queries, keys, values):
+        """Query, key and value projections, as one matmul where the inputs are one tensor.
+
+        Self-attention projects the same tensor three times and cross-attention
+        projects the encoder output twice: concatenating the weights makes one
+        wider matmul that reads its input once. Each output column is the same
+        dot product as with separate layers.
+        """
+        projections = (self.query_projection, self.key_projection, self.value_projection)
+        if queries is keys and keys is values:
+            return _fused_linear(queries, projections)
+        q = self.query_projection(queries)
+        if keys is values:
+            return (q, *_fused_linear(keys, projections[1:]))
+        return q, self.key_projection(keys), self.value_projection(values)
+
+
+def _fused_linear(x, linears):
+    """``[linear(x) for linear in linears]`` computed as one matmul."""
+    weight = torch.cat([linear.weight for linear in linears])  # (n * d_out, d_in)
+    bias = torch.cat([linear.bias for linear in linears])  # (n * d_out,)
+    return F.linear(x, weight, bias).chunk(len(linears), dim=-1)

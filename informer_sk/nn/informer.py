@@ -229,9 +229,9 @@ class DecoderLayer(nn.Module):
             (B, L_dec, d_model), or (B, n_outputs, d_model).
         self_info, cross_info : dict or None
         """
-        new_x, self_info = self.self_attention(x, x, x, return_attention)
+        new_x, self_info = self.self_attention(x, x, x, return_attention, n_outputs)
         if n_outputs is not None:
-            x, new_x = x[:, -n_outputs:], new_x[:, -n_outputs:]  # (B, n_outputs, d_model)
+            x = x[:, -n_outputs:]  # (B, n_outputs, d_model)
         x = self.norm1(x + self.dropout(new_x))
         new_x, cross_info = self.cross_attention(x, memory, memory, return_attention)
         x = self.norm2(x + self.dropout(new_x))

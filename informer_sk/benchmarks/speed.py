@@ -1,0 +1,454 @@
+"""Speed and memory of the Informer network on this machine, as markdown tables.
+
+``python -m informer_sk.benchmarks.speed [--quick | --tiny]`` measures, on the CPU:
+
+1. a training step (batch gather, forward, MSE, backward, Adam) at the paper's default
+   configuration (seq_len 96, label_len 48, pred_len 24, d_model 512, 8 heads, 2 encoder
+   and 1 decoder layers, d_ff 2048, batch 32, one channel, the 4 hourly calendar fields):
+   wall and CPU seconds per step, samples/s, FLOPs per step (counted by
+   ``torch.utils.flop_counter.FlopCounterMode``), the achieved FLOP rate beside the rate of
+   a plain fp32 ``torch.matmul`` timed in turn with the steps, and peak memory;
+2. predict latency: ``InformerForecaster.predict`` for one forecast, and the fitted
+   network's forward pass for a batch of 1 and of 32 windows;
+3. one ProbSparse vs one full self-attention layer, forward+backward, over lengths
+   L = 96 ... 6144: time and peak memory, with log-log growth exponents;
+4. bf16 autocast (only where the CPU has AVX-512 bf16 or AMX: detected, not assumed) and
+   ``torch.compile`` (full run only), each paired step by step against eager fp32.
+
+The machine is shared, so every timing is a median over steps that alternate with their
+comparison (matmul, or the other variant), and the load average is printed beside it.
+Peak memory on the CPU is the growth of the peak resident set size (``ru_maxrss``) over
+one first call in a fresh process, so it includes allocator and library overheads.
+"""
+
+__all__ = [
+    "attention_scaling",
+    "cpu_bf16_support",
+    "growth_exponent",
+    "main",
+    "paper_config",
+    "predict_latency",
+    "training_step",
+]
+
+import argparse
+import itertools
+import math
+import multiprocessing
+import os
+import platform
+import resource
+import statistics
+import time
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch.utils.flop_counter import FlopCounterMode
+
+from informer_sk.nn import AttentionLayer, FullAttention, Informer, InformerConfig, ProbSparseAttention
+from informer_sk.windows import SeriesTensors, Windows
+
+# hourly data: hour, day of week, day of month, day of year (informer_sk.calendar)
+HOURLY_MARK_SIZES = (24, 7, 31, 366)
+# the issue's reference: the original code's training step on these 2 cores
+ORIGINAL_SECONDS_PER_STEP = 2.2
+LENGTHS = (96, 192, 384, 768, 1536, 3072, 6144)
+
+
+def paper_config(**overrides):
+    """The paper's default univariate configuration as an :class:`InformerConfig`."""
+    config = dict(enc_in=1, dec_in=1, c_out=1, mark_sizes=HOURLY_MARK_SIZES)
+    return InformerConfig(**{**config, **overrides})
+
+
+def _synthetic_windows(config, n_windows, seed=0):
+    """Windows over a random series long enough for ``n_windows`` training windows."""
+    g = torch.Generator().manual_seed(seed)
+    n_rows = n_windows + config.seq_len + config.pred_len - 1
+    values = torch.randn(n_rows, config.enc_in, generator=g)
+    marks = torch.stack([torch.randint(size, (n_rows,), generator=g) for size in config.mark_sizes], -1)
+    series = SeriesTensors(values, marks.reshape(n_rows, len(config.mark_sizes)), config.c_out)
+    return Windows(series, torch.arange(n_windows), config.seq_len, config.label_len, config.pred_len)
+
+
+def _train_step(network, optimizer, windows, idx):
+    """One step as ``informer_sk.training`` takes it: gather, forward, backward, Adam."""
+    x_enc, mark_enc, x_dec, mark_dec, target = windows.batch(idx)
+    loss = F.mse_loss(network(x_enc, mark_enc, x_dec, mark_dec), target)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+
+
+def _timed(fn):
+    """Wall and CPU (all threads) seconds of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _count_flops(fn):
+    with FlopCounterMode(display=False) as counter:
+        fn()
+    return counter.get_total_flops()
+
+
+def _training_setup(config, batch_size, seed=0):
+    torch.manual_seed(seed)
+    network = Informer(config).train()
+    optimizer = torch.optim.Adam(network.parameters(), lr=1e-4)
+    windows = _synthetic_windows(config, 4 * batch_size, seed)
+    batches = itertools.cycle(torch.randperm(len(windows)).split(batch_size))
+
+    def step():
+        _train_step(network, optimizer, windows, next(batches))
+
+    return network, step
+
+
+def training_step(config, batch_size, repeats, warmup=2, autocast_bf16=False):
+    """Time training steps alternately with an fp32 matmul of the feed-forward's shape.
+
+    Returns
+    -------
+    dict
+        ``n_parameters``, ``flops`` (per step), ``step_s`` and ``cpu_s`` (per step, one
+        entry per repeat), ``matmul_flops_per_s`` (one per repeat) and ``fraction``: the
+        step's FLOP rate over the matmul rate of the same pair, one per repeat.
+    """
+    network, step = _training_setup(config, batch_size)
+    if autocast_bf16:
+        fp32_step = step
+
+        def step():
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                fp32_step()
+
+    flops = _count_flops(step)
+    a = torch.randn(batch_size * config.seq_len, config.d_model)  # (B * seq_len, d_model)
+    b = torch.randn(config.d_model, config.d_ff)
+    matmul_flops = 2 * a.shape[0] * a.shape[1] * b.shape[1]
+    n_matmuls = max(1, round(flops / matmul_flops / 4))  # about a quarter of a step
+
+    def matmul():
+        for _ in range(n_matmuls):
+            torch.matmul(a, b)
+
+    for _ in range(warmup):
+        step()
+        matmul()
+    result = {"n_parameters": sum(p.numel() for p in network.parameters()), "flops": flops}
+    result.update(step_s=[], cpu_s=[], matmul_flops_per_s=[], fraction=[])
+    for _ in range(repeats):
+        wall, cpu = _timed(step)
+        matmul_wall, _ = _timed(matmul)
+        rate = n_matmuls * matmul_flops / matmul_wall
+        result["step_s"].append(wall)
+        result["cpu_s"].append(cpu)
+        result["matmul_flops_per_s"].append(rate)
+        result["fraction"].append(flops / wall / rate)
+    return result
+
+
+def paired_training_steps(config, batch_size, repeats, variant, warmup=2):
+    """Eager fp32 steps alternated with steps of ``variant`` ("compile" or "bf16").
+
+    Returns the per-pair wall seconds of both and the seconds the variant's first call
+    took (compilation included).
+    """
+    _, eager = _training_setup(config, batch_size)
+    network, other = _training_setup(config, batch_size)
+    if variant == "compile":
+        network.forward = torch.compile(network.forward)
+    elif variant == "bf16":
+        fp32_step = other
+
+        def other():
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                fp32_step()
+
+    first_call_s, _ = _timed(other)
+    for _ in range(warmup):
+        eager()
+        other()
+    pairs = [(_timed(eager)[0], _timed(other)[0]) for _ in range(repeats)]
+    return {"eager_s": [p[0] for p in pairs], "variant_s": [p[1] for p in pairs], "first_call_s": first_call_s}
+
+
+def predict_latency(config, repeats, batch_sizes=(1, 32)):
+    """Latency of a fitted forecaster's ``predict`` and of its network's forward pass.
+
+    The forecaster is fitted for one step on a synthetic hourly series: latency does not
+    depend on the weights.
+    """
+    from informer_sk.forecaster import InformerForecaster
+
+    n_rows = config.seq_len + config.pred_len + 31
+    index = pd.date_range("2020-01-01", periods=n_rows, freq="h")
+    y = pd.Series(np.sin(np.arange(n_rows) / 24 * 2 * np.pi), index=index, name="OT")
+    forecaster = InformerForecaster(
+        seq_len=config.seq_len, label_len=config.label_len, d_model=config.d_model,
+        n_heads=config.n_heads, e_layers=config.e_layers, d_layers=config.d_layers,
+        d_ff=config.d_ff, factor=config.factor, attn=config.attn, train_epochs=1,
+        validation_size=0, random_state=0, device="cpu",
+    )  # fmt: skip
+    forecaster.fit(y, fh=np.arange(1, config.pred_len + 1))
+    forecaster.predict()  # warm-up
+    result = {"predict_s": [_timed(forecaster.predict)[0] for _ in range(repeats)]}
+    network = forecaster.network_.eval()
+    windows = _synthetic_windows(forecaster.network_.config, max(batch_sizes))
+    threads = torch.get_num_threads()
+    # under load, waking a second thread for each small op can cost more than the op
+    for n_threads in sorted({1, threads}):
+        torch.set_num_threads(n_threads)
+        for batch_size in batch_sizes:
+            inputs = windows.batch(torch.arange(batch_size))[:4]
+
+            def forward():
+                with torch.inference_mode():
+                    network(*inputs)
+
+            forward()
+            result[f"forward_{batch_size}_{n_threads}_s"] = [_timed(forward)[0] for _ in range(repeats)]
+    torch.set_num_threads(threads)
+    return result
+
+
+def _attention_layer(kind, d_model, n_heads, factor, dropout):
+    if kind == "prob":
+        attention = ProbSparseAttention(causal=False, factor=factor, dropout=dropout)
+    else:
+        attention = FullAttention(causal=False, dropout=dropout)
+    return AttentionLayer(attention, d_model, n_heads).train()
+
+
+def _attention_call(kind, length, d_model, n_heads, batch_size, factor, dropout):
+    torch.manual_seed(0)
+    layer = _attention_layer(kind, d_model, n_heads, factor, dropout)
+    x = torch.randn(batch_size, length, d_model, requires_grad=True)
+
+    def forward_backward():
+        out, _ = layer(x, x, x)
+        out.sum().backward()
+
+    return forward_backward
+
+
+def _current_rss():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _peak_growth_child(threads, make_call, args):
+    """In a fresh process: bytes the peak RSS grows by during one call."""
+    torch.set_num_threads(threads)
+    fn = make_call(*args)
+    before = _current_rss()
+    fn()
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
+
+
+def _peak_growth(make_call, *args):
+    """Peak memory of one call of ``make_call(*args)()``, measured in a fresh process."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        return pool.apply(_peak_growth_child, (torch.get_num_threads(), make_call, args))
+
+
+def _training_call(config, batch_size):
+    return _training_setup(config, batch_size)[1]
+
+
+def attention_scaling(
+    lengths, d_model=512, n_heads=8, batch_size=1, repeats=3, factor=5, dropout=0.05, memory=True
+):
+    """Forward+backward time and peak memory of one self-attention layer per length.
+
+    ``memory=False`` skips the fresh process per call that the memory figure needs.
+
+    Returns
+    -------
+    list of dict
+        One per (kind, length): ``kind``, ``length``, ``seconds`` (median), ``peak_bytes``
+        (``None`` where the call failed, e.g. out of memory).
+    """
+    rows = []
+    for length in lengths:
+        for kind in ("prob", "full"):
+            args = (kind, length, d_model, n_heads, batch_size, factor, dropout)
+            try:
+                peak = _peak_growth(_attention_call, *args) if memory else None
+                call = _attention_call(*args)
+                call()  # warm-up
+                seconds = statistics.median(_timed(call)[0] for _ in range(repeats))
+            except (RuntimeError, MemoryError) as error:  # too large for this machine
+                rows.append({"kind": kind, "length": length, "seconds": None, "peak_bytes": None, "error": str(error)[:80]})
+                continue
+            rows.append({"kind": kind, "length": length, "seconds": seconds, "peak_bytes": peak})
+    return rows
+
+
+def growth_exponent(lengths, values, min_length=384):
+    """Slope of log(value) against log(length), fitted over lengths >= ``min_length``.
+
+    Falls back to every point when fewer than 2 reach ``min_length``.
+
+    Examples
+    --------
+    >>> round(growth_exponent([100, 200, 400, 800], [1, 4, 16, 64]), 6)
+    2.0
+    """
+    points = [(l, v) for l, v in zip(lengths, values) if v is not None and v > 0]
+    upper = [(l, v) for l, v in points if l >= min_length]
+    points = upper if len(upper) >= 2 else points
+    if len(points) < 2:
+        return float("nan")
+    x, y = np.log([p[0] for p in points]), np.log([p[1] for p in points])
+    return float(np.polyfit(x, y, 1)[0])
+
+
+def cpu_bf16_support(cpuinfo="/proc/cpuinfo"):
+    """The bf16 matmul flags this CPU reports (``avx512_bf16``, ``amx_bf16``), if any."""
+    try:
+        with open(cpuinfo) as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return []
+    return sorted({"avx512_bf16", "amx_bf16"} & set(flags))
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or "unknown"
+
+
+def _load():
+    return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+def _median(values):
+    return statistics.median(values)
+
+
+def _spread(values, scale=1.0, digits=3):
+    """``median [min, max]`` of ``values * scale``."""
+    v = [x * scale for x in values]
+    return f"{statistics.median(v):.{digits}g} [{min(v):.{digits}g}, {max(v):.{digits}g}]"
+
+
+def _report_training(config, batch_size, repeats):
+    r = training_step(config, batch_size, repeats)
+    step = _median(r["step_s"])
+    peak = _peak_growth(_training_call, config, batch_size)
+    print("\n## Training step (fp32, eager)\n")
+    print(f"load average before: {_load()}\n")
+    print("| figure | median [min, max] |\n|---|---|")
+    print(f"| parameters | {r['n_parameters'] / 1e6:.2f} M |")
+    print(f"| FLOPs per step (FlopCounterMode) | {r['flops'] / 1e9:.1f} GFLOP |")
+    print(f"| wall s/step | {_spread(r['step_s'])} |")
+    print(f"| CPU s/step (all threads) | {_spread(r['cpu_s'])} |")
+    print(f"| samples/s | {_spread([batch_size / s for s in r['step_s']])} |")
+    print(f"| achieved GFLOP/s | {_spread([r['flops'] / s for s in r['step_s']], 1e-9)} |")
+    print(f"| fp32 matmul GFLOP/s ({batch_size * config.seq_len}x{config.d_model} @ {config.d_model}x{config.d_ff}) | {_spread(r['matmul_flops_per_s'], 1e-9)} |")
+    print(f"| achieved / matmul rate (per pair) | {_spread(r['fraction'])} |")
+    print(f"| peak RSS growth, first step in a fresh process | {peak / 2**20:.0f} MiB |")
+    print(f"| speed vs the original's {ORIGINAL_SECONDS_PER_STEP} s/step | {ORIGINAL_SECONDS_PER_STEP / step:.2f}x |")
+    print(f"\nload average after: {_load()}")
+
+
+def _report_predict(config, repeats):
+    r = predict_latency(config, repeats)
+    print("\n## Predict latency (fitted default model, eval mode)\n")
+    print(f"load average before: {_load()}\n")
+    print("| call | ms, median [min, max] | forecasts/s |\n|---|---|---|")
+    print(f"| `InformerForecaster.predict()`, one forecast | {_spread(r['predict_s'], 1e3)} | {1 / _median(r['predict_s']):.1f} |")
+    for key in [k for k in r if k.startswith("forward_")]:
+        _, n, threads, _ = key.split("_")
+        print(f"| network forward, batch {n}, {threads} thread(s) | {_spread(r[key], 1e3)} | {int(n) / _median(r[key]):.1f} |")
+
+
+def _report_scaling(lengths, repeats):
+    rows = attention_scaling(lengths, repeats=repeats)
+    print("\n## Self-attention layer, forward+backward (d_model 512, 8 heads, batch 1, dropout 0.05, train mode)\n")
+    print(f"load average before: {_load()}\n")
+    print("| L | ProbSparse ms | full ms | ProbSparse MiB | full MiB | memory prob/full |\n|---|---|---|---|---|---|")
+    by = {(r["kind"], r["length"]): r for r in rows}
+
+    def fmt(value, scale):
+        return "failed" if value is None else f"{value * scale:.1f}"
+
+    for length in lengths:
+        p, f = by["prob", length], by["full", length]
+        ratio = "-" if None in (p["peak_bytes"], f["peak_bytes"]) else f"{p['peak_bytes'] / f['peak_bytes']:.3f}"
+        print(f"| {length} | {fmt(p['seconds'], 1e3)} | {fmt(f['seconds'], 1e3)} | "
+              f"{fmt(p['peak_bytes'], 2**-20)} | {fmt(f['peak_bytes'], 2**-20)} | {ratio} |")  # fmt: skip
+    print("\n| growth exponent (log-log fit, L >= 384) | time | memory |\n|---|---|---|")
+    for kind, name in (("prob", "ProbSparse"), ("full", "full")):
+        seconds = [by[kind, length]["seconds"] for length in lengths]
+        peaks = [by[kind, length]["peak_bytes"] for length in lengths]
+        print(f"| {name} | {growth_exponent(lengths, seconds):.2f} | {growth_exponent(lengths, peaks):.2f} |")
+    return rows
+
+
+def _report_variants(config, batch_size, repeats, run_compile):
+    print("\n## bf16 autocast and torch.compile (paired with eager fp32, step by step)\n")
+    flags = cpu_bf16_support()
+    variants = []
+    if flags:
+        variants.append("bf16")
+    else:
+        print("- bf16 autocast: not measured, the CPU reports neither avx512_bf16 nor amx_bf16.")
+    if run_compile:
+        variants.append("compile")
+    else:
+        print("- torch.compile: not measured in --quick (compilation takes minutes here).")
+    for variant in variants:
+        r = paired_training_steps(config, batch_size, repeats, variant)
+        ratios = [e / v for e, v in zip(r["eager_s"], r["variant_s"])]
+        print(f"- {variant}: eager {_spread(r['eager_s'])} s/step, {variant} "
+              f"{_spread(r['variant_s'])} s/step, speed-up per pair {_spread(ratios)}, "
+              f"first call {r['first_call_s']:.1f} s (load {_load()})")  # fmt: skip
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m informer_sk.benchmarks.speed",
+        description="Speed and memory of the Informer network on this machine (markdown tables).",
+    )
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="fewer repeats, L <= 3072, no torch.compile: minutes")
+    size.add_argument("--tiny", action="store_true", help="a tiny configuration, for CI: seconds")
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if args.tiny:
+        config = paper_config(seq_len=16, label_len=8, pred_len=4, d_model=16, n_heads=2, d_ff=32)
+        batch_size, repeats, lengths, scaling_repeats = 4, 2, (16, 32, 64), 1
+    else:
+        config, batch_size = paper_config(), 32
+        repeats, lengths, scaling_repeats = (5, LENGTHS[:6], 2) if args.quick else (15, LENGTHS, 5)
+    print("# informer_sk speed benchmark\n")
+    print(f"- CPU: {_cpu_model()}, {os.cpu_count()} logical cores, torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads; bf16 flags: {', '.join(cpu_bf16_support()) or 'none'}")  # fmt: skip
+    print(f"- load average (1, 5, 15 min) at start: {_load()}")
+    print(f"- configuration: {config}, batch {batch_size}")
+    _report_training(config, batch_size, repeats)
+    _report_predict(config, repeats)
+    if args.tiny:
+        rows = attention_scaling(lengths, d_model=16, n_heads=2, repeats=scaling_repeats, memory=False)
+        print(f"\nscaling rows: {len(rows)}")
+    else:
+        _report_scaling(lengths, scaling_repeats)
+    _report_variants(config, batch_size, max(3, repeats // 3), run_compile=not (args.quick or args.tiny))
+    print(f"\nload average at end: {_load()}")
+
+
+if __name__ == "__main__":
+    main()
