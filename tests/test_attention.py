@@ -182,3 +182,31 @@ def test_attention_layer_shapes_and_info(attention):
     assert out.shape == (2, 12, 16)
     u = 12 if isinstance(attention, FullAttention) else 2 * math.ceil(math.log(12))
     assert info["weights"].shape == (2, 4, u, 30)
+
+
+def _seeded_layer_output(layer, *inputs, **kwargs):
+    torch.manual_seed(0)  # ProbSparse samples keys from the global RNG
+    return layer(*inputs, **kwargs)[0]
+
+
+@pytest.mark.parametrize("attention", [FullAttention(causal=True), ProbSparseAttention(causal=True, factor=2)])
+def test_attention_layer_fused_projections_equal_separate_ones(attention):
+    layer = AttentionLayer(attention, d_model=16, n_heads=4).eval()
+    x, memory = torch.randn(2, 20, 16), torch.randn(2, 9, 16)
+    # one tensor three times takes the fused QKV matmul; equal copies take three matmuls
+    fused = _seeded_layer_output(layer, x, x, x)
+    separate = _seeded_layer_output(layer, x, x.clone(), x.clone())
+    torch.testing.assert_close(fused, separate)
+    # cross-attention: keys and values from one tensor take the fused KV matmul
+    cross = AttentionLayer(FullAttention(), d_model=16, n_heads=4).eval()
+    torch.testing.assert_close(cross(x, memory, memory)[0], cross(x, memory, memory.clone())[0])
+
+
+@pytest.mark.parametrize("attention", [FullAttention(causal=True), ProbSparseAttention(causal=True, factor=2)])
+def test_attention_layer_n_outputs_gives_the_last_rows(attention):
+    layer = AttentionLayer(attention, d_model=16, n_heads=4).eval()
+    x = torch.randn(2, 20, 16)
+    full = _seeded_layer_output(layer, x, x, x)
+    short = _seeded_layer_output(layer, x, x, x, n_outputs=6)
+    assert short.shape == (2, 6, 16)
+    torch.testing.assert_close(short, full[:, -6:])
