@@ -17,7 +17,7 @@
 
 The machine is shared, so every timing is a median over steps that alternate with their
 comparison (matmul, or the other variant), and the load average is printed beside it.
-Peak memory on the CPU is the growth of the peak resident set size (``ru_maxrss``) over
+Peak memory on the CPU is the growth of the peak resident set size (``VmHWM``) over
 one first call in a fresh process, so it includes allocator and library overheads.
 """
 
@@ -37,7 +37,6 @@ import math
 import multiprocessing
 import os
 import platform
-import resource
 import statistics
 import time
 
@@ -241,13 +240,26 @@ def _current_rss():
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def _peak_rss():
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmHWM:"))
+    return int(line.split()[1]) * 1024
+
+
 def _peak_growth_child(threads, make_call, args):
-    """In a fresh process: bytes the peak RSS grows by during one call."""
+    """In a fresh process: bytes the peak RSS grows by during one call.
+
+    ``ru_maxrss`` would not do: Linux carries it across ``execve``, so a spawned child
+    starts with its parent's peak. Writing 5 to ``/proc/self/clear_refs`` resets the
+    kernel's peak (``VmHWM``) to the current RSS instead.
+    """
     torch.set_num_threads(threads)
     fn = make_call(*args)
+    with open("/proc/self/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")
     before = _current_rss()
     fn()
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
+    return _peak_rss() - before
 
 
 def _peak_growth(make_call, *args):
