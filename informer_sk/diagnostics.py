@@ -354,27 +354,34 @@ def active_queries(forecaster, y, X=None, *, stack="encoder", layer=0, window=-1
     fig, (top, bottom) = plt.subplots(
         2, 1, figsize=(7, 4.5), sharex=True, height_ratios=[1.2, 1], layout="constrained"
     )
+    x_rows = _plottable(y_frame.index[rows])
     for column in y_frame.columns:
-        top.plot(y_frame.index[rows], y_frame[column].to_numpy()[rows], label=str(column))
+        top.plot(x_rows, y_frame[column].to_numpy()[rows], label=str(column))
     if stack == "decoder_self":
         top.axvspan(
-            y_frame.index[rows[label_len]], y_frame.index[rows[-1]], color="0.9",
-            label="horizon (zeros to the decoder)",
-        )  # fmt: skip
+            x_rows[label_len], x_rows[-1], color="0.9", label="horizon (zeros to the decoder)"
+        )
     what = "encoder" if stack == "encoder" else "decoder"
     top.set_title(f"input of the {what}, window starting {times[0]}")
     top.legend(fontsize="small", loc="upper left")
 
     grid = queries.pivot(index="head", columns="query", values="sparsity").to_numpy()
     kept = queries.pivot(index="head", columns="query", values="active").to_numpy(bool)
-    x_query = queries.loc[queries["head"] == 0, "time"].to_numpy()
+    x_query = np.asarray(_plottable(pd.Index(queries.loc[queries["head"] == 0, "time"])))
     for h in range(grid.shape[0]):
         bottom.scatter(x_query[~kept[h]], np.full((~kept[h]).sum(), h), s=6, color="0.75")
         points = bottom.scatter(
             x_query[kept[h]], np.full(kept[h].sum(), h), c=grid[h, kept[h]], s=30,
             cmap="Reds", vmin=np.nanmin(grid), vmax=np.nanmax(grid), marker="s",
         )  # fmt: skip
-    fig.colorbar(points, ax=bottom, label="M̄ of active queries")
+    # one colorbar beside both panels keeps their time axes aligned
+    fig.colorbar(points, ax=[top, bottom], label="M̄ of active queries", shrink=0.5, anchor=(0, 0))
+    if isinstance(x_rows, pd.DatetimeIndex):
+        import matplotlib.dates as mdates
+
+        locator = mdates.AutoDateLocator()
+        bottom.xaxis.set_major_locator(locator)
+        bottom.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     bottom.set_yticks(range(grid.shape[0]))
     bottom.set_ylabel("head")
     bottom.invert_yaxis()
@@ -500,6 +507,11 @@ def _fitted_params(forecaster):
         "seed": forecaster.seed_,
         "device": forecaster.device_,
     }
+
+
+def _plottable(index):
+    """Time stamps matplotlib can draw: periods become their start times."""
+    return index.to_timestamp() if isinstance(index, pd.PeriodIndex) else index
 
 
 def _to_numpy(tensor):

@@ -320,3 +320,14 @@ def test_plot_false_never_imports_matplotlib():
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_figures_draw_a_period_index_as_times():
+    from sktime.datasets import load_airline
+
+    y = load_airline()  # monthly PeriodIndex
+    forecaster = InformerForecaster(**{**SMALL, "seq_len": 36}).fit(y, fh=FH)
+    queries, fig = active_queries(forecaster, y)
+    assert isinstance(queries["time"].iloc[0], pd.Period)
+    x = fig.axes[0].get_lines()[0].get_xdata()
+    assert pd.Timestamp(x[0]) == y.index[-36 - len(FH)].to_timestamp()
