@@ -31,7 +31,6 @@ root_doc = "index"
 
 autosummary_generate = True
 autodoc_typehints = "none"
-autodoc_default_options = {"inherited-members": False}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 
@@ -46,4 +45,8 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
-html_sidebars = {"**": ["sidebar-nav-bs"]}
+# the guide's pages stand alone: no left sidebar; the API reference keeps its own
+_here = Path(__file__).resolve().parent
+html_sidebars = {
+    page.stem: [] for page in [*_here.glob("*.rst"), *_here.glob("*.md")] if page.stem != "api"
+}
