@@ -7,7 +7,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,7 +20,13 @@ from informer_sk.diagnostics import (
     sparsity_distribution,
 )
 
-matplotlib.use("Agg")
+try:  # the figures need the plot extra; the data do not
+    import matplotlib
+
+    matplotlib.use("Agg")
+except ImportError:
+    matplotlib = None
+needs_matplotlib = pytest.mark.skipif(matplotlib is None, reason="needs matplotlib (plot extra)")
 
 SMALL = dict(
     seq_len=24, label_len=12, d_model=16, n_heads=2, d_ff=32, factor=2, e_layers=2,
@@ -52,7 +57,8 @@ def fitted(y):
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield
-    matplotlib.pyplot.close("all")
+    if matplotlib is not None and "matplotlib.pyplot" in sys.modules:
+        matplotlib.pyplot.close("all")
 
 
 def _u(length, factor=SMALL["factor"]):
@@ -63,6 +69,7 @@ def _u(length, factor=SMALL["factor"]):
 # loss history
 
 
+@needs_matplotlib
 def test_loss_history_is_the_fitted_history_with_the_best_epoch_flagged(y):
     forecaster = InformerForecaster(**{**SMALL, "train_epochs": 3, "validation_size": 0.2}).fit(y, fh=FH)
     history, fig = loss_history(forecaster)
@@ -77,14 +84,18 @@ def test_loss_history_is_the_fitted_history_with_the_best_epoch_flagged(y):
     np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), expected["val_loss"])
 
 
+@needs_matplotlib
 def test_loss_history_without_validation_has_nan_val_loss_and_one_curve(fitted):
     history, fig = loss_history(fitted)
     assert history["val_loss"].isna().all()
     assert [line.get_label() for line in fig.axes[0].get_lines()] == ["train", "best epoch"]
 
 
+@needs_matplotlib
 def test_loss_history_draws_on_a_given_axes(fitted):
-    fig, ax = matplotlib.pyplot.subplots()
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
     _, returned = loss_history(fitted, ax=ax)
     assert returned is fig and len(ax.get_lines()) == 2
 
@@ -162,6 +173,7 @@ def test_diagnostics_are_repeatable_and_leave_the_torch_rng_alone(fitted, y):
     assert torch.equal(state, torch.get_rng_state())
 
 
+@needs_matplotlib
 def test_sparsity_figure_has_one_histogram_per_probsparse_layer(fitted, y):
     _, fig = sparsity_distribution(fitted, y, n_windows=4)
     titles = [ax.get_title() for ax in fig.axes]
@@ -216,6 +228,7 @@ def test_cross_attention_map_is_full_over_the_distilled_encoder_output(fitted, y
     assert len(weights.attrs["active"]) == 16 and weights.attrs["head"] == 1
 
 
+@needs_matplotlib
 def test_full_attention_map(y):
     forecaster = InformerForecaster(**{**SMALL, "attn": "full", "distil": False}).fit(y, fh=FH)
     weights, fig = attention_map(forecaster, y, layer=1)
@@ -224,6 +237,7 @@ def test_full_attention_map(y):
     assert fig.axes[0].get_title() == "encoder layer 1, head 0"
 
 
+@needs_matplotlib
 def test_attention_map_figure_shows_the_weights_and_marks_active_rows(fitted, y):
     weights, fig = attention_map(fitted, y)
     ax = fig.axes[0]
@@ -246,6 +260,7 @@ def test_active_queries_time_stamps_follow_distilling(fitted, y):
     assert (first.groupby("head")["active"].sum() == _u(24)).all()
 
 
+@needs_matplotlib
 def test_active_queries_figure_plots_the_window_and_the_kept_queries(fitted, y):
     queries, fig = active_queries(fitted, y, window=-1)
     top, bottom = fig.axes[:2]
@@ -322,6 +337,7 @@ def test_plot_false_never_imports_matplotlib():
     assert result.returncode == 0, result.stderr
 
 
+@needs_matplotlib
 def test_figures_draw_a_period_index_as_times():
     from sktime.datasets import load_airline
 
@@ -331,3 +347,10 @@ def test_figures_draw_a_period_index_as_times():
     assert isinstance(queries["time"].iloc[0], pd.Period)
     x = fig.axes[0].get_lines()[0].get_xdata()
     assert pd.Timestamp(x[0]) == y.index[-36 - len(FH)].to_timestamp()
+
+
+def test_a_figure_without_matplotlib_says_how_to_get_it(fitted, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)  # as if not installed
+    with pytest.raises(ImportError, match=r"informer-sk\[plot\].*plot=False"):
+        loss_history(fitted)
+    assert len(loss_history(fitted, plot=False)[0]) == 1
