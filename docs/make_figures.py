@@ -5,7 +5,7 @@ temperature ``OT``, hourly) and looked at on the paper's test months, by the pac
 own diagnostics; they are committed to ``docs/_static/figures``. Run from the
 repository root::
 
-    python docs/make_figures.py                  # the committed figures, 1-2 min on a CPU core
+    python docs/make_figures.py                  # the committed figures, 1-3 min on a CPU core
     python docs/make_figures.py --quick --out DIR  # a tiny model, seconds: checks the script
 
 Every PNG records in its metadata ("Source") that this script made it, and with which
