@@ -15,6 +15,7 @@ import math
 
 import torch
 import torch.nn.functional as F
+from tqdm.auto import tqdm
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,14 @@ def seeded(seed, device):
 def _forward_loss(network, windows, idx):
     x_enc, mark_enc, x_dec, mark_dec, target = windows.batch(idx)
     return F.mse_loss(network(x_enc, mark_enc, x_dec, mark_dec), target)
+
+
+def _bar_losses(record):
+    """An epoch's losses as the progress bar shows them."""
+    losses = {"train_loss": f"{record['train_loss']:.4f}"}
+    if record["val_loss"] is not None:
+        losses["val_loss"] = f"{record['val_loss']:.4f}"
+    return losses
 
 
 @torch.no_grad()
@@ -96,10 +105,8 @@ def train_network(
         network.train()
         order = torch.randperm(n, device=device)
         batches = range(0, n, batch_size)
-        if verbose:
-            from tqdm.auto import tqdm
-
-            batches = tqdm(batches, desc=f"epoch {epoch}/{epochs}", leave=False)
+        # one bar per epoch, kept on screen, ending with the epoch's losses
+        bar = tqdm(total=len(batches), desc=f"epoch {epoch}/{epochs}", disable=not verbose)
         total = 0.0
         for start in batches:
             idx = order[start : start + batch_size]
@@ -114,11 +121,13 @@ def train_network(
             loss.backward()
             optimizer.step()
             total += loss.item() * len(idx)
-            if verbose:
-                batches.set_postfix(loss=f"{loss.item():.4f}")
+            bar.set_postfix(train_loss=f"{total / (start + len(idx)):.4f}", refresh=False)
+            bar.update()
         record = {"epoch": epoch, "train_loss": total / n, "val_loss": None, "learning_rate": lr}
         if val_windows is not None:
             record["val_loss"] = _evaluate(network, val_windows, batch_size)
+        bar.set_postfix(_bar_losses(record))
+        bar.close()
         history.append(record)
         logger.info(
             "epoch %d/%d: train loss %.5f, validation loss %s",
