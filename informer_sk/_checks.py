@@ -156,7 +156,7 @@ def _check_values(frame, name):
     if missing.any():
         row, col = np.argwhere(missing)[0]
         raise ValueError(
-            f"{name} has {int(missing.sum())} missing values (NaN), the first at "
+            f"{name} has {_count(missing.sum(), 'missing value')} (NaN), the first at "
             f"{frame.index[row]!r} in column {frame.columns[col]!r}; InformerForecaster "
             f"cannot use missing values. Fill them first, e.g. {name} = {name}.interpolate() "
             f"or {name}.ffill(), or pass a time range without them."
@@ -166,7 +166,7 @@ def _check_values(frame, name):
     if bad.any():
         row, col = np.argwhere(bad)[0]
         raise ValueError(
-            f"{name} has {int(bad.sum())} infinite or too large values, the first "
+            f"{name} has {_count(bad.sum(), 'infinite or too large value')}, the first "
             f"{values[row, col]!r} at {frame.index[row]!r} in column {frame.columns[col]!r}; "
             f"values must be finite and below {_MAX_ABS_VALUE:g} in magnitude. Replace "
             f"or drop them, or rescale {name} (e.g. divide by a power of ten)."
@@ -177,7 +177,7 @@ def _check_index_order(index, name):
     duplicated = index.duplicated()
     if duplicated.any():
         raise ValueError(
-            f"{name}'s time index has {int(duplicated.sum())} duplicate time points, the "
+            f"{name}'s time index has {_count(duplicated.sum(), 'duplicate time point')}, the "
             f"first {index[duplicated][0]!r}; every time point must appear once. Aggregate "
             f"them, e.g. {name} = {name}.groupby(level=0).mean()."
         )
@@ -198,7 +198,7 @@ def index_freq(index, name):
         freq = index.freq
         expected = pd.period_range(index[0], periods=len(index), freq=freq)
         if not np.array_equal(index.asi8, expected.asi8):
-            raise _irregular(index, name, f"a PeriodIndex of freq {freq.freqstr!r} with gaps")
+            raise _irregular(index, name, f"a PeriodIndex of freq {index.freqstr!r} with gaps")
         return freq
     if isinstance(index, pd.DatetimeIndex):
         freq = index.freq
@@ -230,12 +230,17 @@ def index_freq(index, name):
 
 
 def _irregular(index, name, what):
-    steps = pd.Series(index[1:] - index[:-1]).value_counts().index[:3].tolist()
+    steps = pd.Series(index[1:] - index[:-1]).value_counts().index
+    if isinstance(index, pd.DatetimeIndex):
+        step = pd.tseries.frequencies.to_offset(steps[0]).freqstr
+        fix = f"{name} = {name}.asfreq({step!r}).interpolate()"
+    else:
+        fix = f"{name} = {name}.reindex(pd.period_range({name}.index[0], {name}.index[-1]))"
+        fix += ".interpolate()"
     return ValueError(
         f"{name} has an irregular time index ({what}; the most common steps between "
-        f"time points are {steps}). InformerForecaster needs a regular grid: resample "
-        f"it, e.g. {name} = {name}.asfreq('h').interpolate() for hourly data, or pass a "
-        "DatetimeIndex whose freq is set."
+        f"time points are {list(steps[:3])}). InformerForecaster needs a regular grid: "
+        f"resample it onto one, e.g. {fix}, and check the filled values."
     )
 
 
@@ -274,9 +279,9 @@ def _check_horizon(fh, cutoff, freq):
     if not on_grid.equals(absolute):
         off = absolute.difference(on_grid)
         raise ValueError(
-            f"fh holds {len(off)} time points off the grid of y (freq {_freq_str(freq)}), "
-            f"the first {off[0]!r}; pass time points on the grid or steps ahead as "
-            "integers, e.g. fh=[1, 2, 3]."
+            f"fh holds {_count(len(off), 'time point')} off the grid of y (freq "
+            f"{_freq_str(freq)}), the first {off[0]!r}; pass time points on the grid, "
+            "or steps ahead as integers, e.g. fh=[1, 2, 3]."
         )
     return np.asarray(steps, dtype=int)
 
@@ -286,6 +291,10 @@ def _cutoff(index, freq):
     if isinstance(index, pd.DatetimeIndex):
         return pd.DatetimeIndex(index[-1:], freq=freq)
     return index[-1:]
+
+
+def _count(n, noun):
+    return f"{int(n)} {noun}" + ("" if n == 1 else "s")
 
 
 def _freq_str(freq):

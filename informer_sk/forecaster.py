@@ -520,6 +520,9 @@ def _check_params(forecaster):
         raise ValueError(
             f"label_len={p['label_len']!r} must be an integer in [0, seq_len={p['seq_len']}]."
         )
+    for name in ("distil", "scale", "verbose"):
+        if not isinstance(p[name], (bool, np.bool_)):
+            raise ValueError(f"{name}={p[name]!r} must be True or False.")
     if p["d_model"] % p["n_heads"]:
         raise ValueError(f"n_heads={p['n_heads']} must divide d_model={p['d_model']}.")
     for name, allowed in _CHOICES.items():

@@ -154,7 +154,7 @@ def _train_epochs(
             if not torch.isfinite(loss):
                 raise TrainingDiverged(
                     f"Training diverged: the loss became {loss.item()} in epoch {epoch}. "
-                    f"Lower learning_rate (now {learning_rate}), set gradient_clip "
+                    f"Lower learning_rate (now {learning_rate:g}), set gradient_clip "
                     f"(now {gradient_clip}; e.g. 1.0), or keep scale=True so the network "
                     "sees standardised data."
                 )
@@ -172,7 +172,7 @@ def _train_epochs(
             if not math.isfinite(record["val_loss"]):
                 raise TrainingDiverged(
                     f"Training diverged: the validation loss became {record['val_loss']} "
-                    f"in epoch {epoch}. Lower learning_rate (now {learning_rate}), set "
+                    f"in epoch {epoch}. Lower learning_rate (now {learning_rate:g}), set "
                     f"gradient_clip (now {gradient_clip}; e.g. 1.0), or keep scale=True."
                 )
         history.append(record)
