@@ -523,6 +523,18 @@ def _check_params(forecaster):
     for name in ("distil", "scale", "verbose"):
         if not isinstance(p[name], (bool, np.bool_)):
             raise ValueError(f"{name}={p[name]!r} must be True or False.")
+    if p["distil"]:
+        # each distilling layer halves the sequence; its BatchNorm needs two time steps
+        length = p["seq_len"]
+        for layer in range(1, p["e_layers"]):
+            if length < 2:
+                raise ValueError(
+                    f"seq_len={p['seq_len']} is too short for e_layers={p['e_layers']} with "
+                    f"distil=True: distilling halves it to {length} time step before "
+                    f"distilling layer {layer}, which needs at least 2; raise seq_len, "
+                    "lower e_layers, or set distil=False."
+                )
+            length = (length + 1) // 2
     if p["d_model"] % p["n_heads"]:
         raise ValueError(f"n_heads={p['n_heads']} must divide d_model={p['d_model']}.")
     for name, allowed in _CHOICES.items():

@@ -85,7 +85,8 @@ def test_an_unfitted_forecaster_round_trips():
     loaded = pickle.loads(pickle.dumps(forecaster))
     assert not loaded.is_fitted and loaded.get_params() == forecaster.get_params()
     y, _ = _frames(N)
-    pd.testing.assert_frame_equal(loaded.fit(y, fh=FH).predict(), forecaster.fit(y, fh=FH).predict())
+    expected = forecaster.fit(y, fh=FH).predict()
+    pd.testing.assert_frame_equal(loaded.fit(y, fh=FH).predict(), expected, check_exact=True)
 
 
 def test_clone_gives_an_unfitted_forecaster_with_the_same_parameters(fitted):

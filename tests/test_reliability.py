@@ -105,7 +105,9 @@ FIT_CASES = {
         dict(y=pd.concat([y, y.iloc[-1:]])), ValueError, r"1 duplicate time point.*groupby",
     ),
     "unsorted": (dict(y=y.iloc[::-1]), ValueError, r"not sorted.*sort_index"),
-    "irregular": (dict(y=y.drop(y.index[[7, 20]])), ValueError, r"irregular time index.*asfreq\('h'\)"),
+    "irregular": (
+        dict(y=y.drop(y.index[[7, 20]])), ValueError, r"irregular time index.*asfreq\('h'\)",
+    ),
     "no inferable freq": (
         dict(y=pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2021-01-01", "2021-01-02"]))),
         ValueError, r"2 time points and no freq",
