@@ -21,7 +21,7 @@ import informer_sk
 from informer_sk import _checks
 from informer_sk.calendar import calendar_marks, calendar_spec
 from informer_sk.nn import Informer, InformerConfig
-from informer_sk.training import resolve_device, seeded, train_network
+from informer_sk.training import TrainingDiverged, resolve_device, seeded, train_network
 from informer_sk.windows import SeriesTensors, Windows, split_starts, window_starts
 
 
@@ -384,6 +384,14 @@ class InformerForecaster(BaseForecaster):
         values = self.y_scaler_.inverse_transform(out.cpu().numpy().astype(np.float64))
         values = _hold_constants(values, y_past.to_numpy(np.float64), self._y_constants)
         steps = np.asarray(fh.to_relative(self.cutoff), dtype=int) - 1
+        if not np.isfinite(values[steps]).all():
+            # the loss is checked before each step, so a last step can diverge unseen
+            raise TrainingDiverged(
+                "The fitted network forecasts NaN or infinite values: its training "
+                "diverged, or the inputs are too large for float32 arithmetic. Keep "
+                f"scale=True (now {self.scale}), lower learning_rate (now "
+                f"{self.learning_rate:g}) or set gradient_clip, and fit again."
+            )
         return pd.DataFrame(values[steps], index=future[steps], columns=y_past.columns)
 
     def _update(self, y, X=None, update_params=True):
@@ -610,8 +618,9 @@ def _constant_values(y):
 def _hold_constants(forecast, y_past, constants):
     """Forecast a column constant in training and in the current input as that constant.
 
-    Standardising maps such a column to zeros, so the network learns nothing about
-    it: its output there is untrained noise around the constant.
+    Standardising maps such a column to zeros (unit scale, as scikit-learn does for
+    zero variance); the network's output there is near zero but not zero, which the
+    inverse scaling would add to the constant as noise.
     """
     hold = (y_past == constants).all(axis=0)  # NaN, a varying column, never equals
     forecast[:, hold] = constants[hold]

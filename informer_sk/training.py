@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 
 class TrainingDiverged(FloatingPointError):
-    """The training loss became NaN or infinite."""
+    """The training loss, or the trained network's forecast, became NaN or infinite."""
 
 
 def resolve_device(device):

@@ -130,6 +130,9 @@ FIT_CASES = {
     # sktime's own check, raised after its reset: the forecaster is restored all the same
     "fh zero": (dict(y=y, fh=[0, 1]), NotImplementedError, r"in-sample"),
     "fh negative": (dict(y=y, fh=[-2, -1]), NotImplementedError, r"in-sample"),
+    "fh missing": (dict(y=y, fh=None), ValueError, r"`fh` must be passed to `fit`"),
+    "fh of floats": (dict(y=y, fh=[1.5]), TypeError, r"Invalid `fh`"),
+    "y a list": (dict(y=list(y)), TypeError, r"Unsupported input data type"),
     "bad hyperparameter": (dict(y=y, params=dict(n_heads=3)), ValueError, r"n_heads=3 must divide"),
 }
 
@@ -141,7 +144,7 @@ def test_bad_fit_input_raises_a_clear_error_and_keeps_the_fitted_state(fitted, c
     for name, value in args.get("params", {}).items():
         setattr(fitted, name, value)  # set_params would reset the fitted state itself
     with pytest.raises(error, match=match):
-        fitted.fit(args["y"], X=args.get("X"), fh=args.get("fh", FH))
+        fitted.fit(args["y"], X=args.get("X"), fh=args["fh"] if "fh" in args else FH)
     for name in args.get("params", {}):
         setattr(fitted, name, TINY.get(name, InformerForecaster().get_params()[name]))
     _assert_unchanged(fitted, before)
@@ -227,6 +230,14 @@ def test_bad_predict_input_raises_and_changes_nothing(fitted_exog, case):
     with pytest.raises(error, match=match):
         fitted_exog.predict(fh=args.get("fh"), X=args["X"])
     _assert_unchanged(fitted_exog, before, X_future)
+
+
+def test_an_absolute_fh_behind_the_cutoff_after_update_is_sktimes_in_sample_error():
+    y = _y()
+    forecaster = InformerForecaster(**TINY).fit(y.iloc[:N], fh=pd.DatetimeIndex(y.index[[N]]))
+    forecaster.update(y.iloc[N : N + 2], update_params=False)
+    with pytest.raises(NotImplementedError, match="in-sample"):
+        forecaster.predict()
 
 
 # ---- accepted inputs -----------------------------------------------------------------
@@ -406,6 +417,15 @@ def test_diverging_fine_tuning_in_update_keeps_the_fitted_state(fitted, monkeypa
     with pytest.raises(TrainingDiverged):
         fitted.update(y_new, update_params=True)
     _assert_unchanged(fitted, before)
+
+
+def test_a_network_that_forecasts_nan_is_a_clear_error_not_a_nan_forecast(fitted):
+    # found by the fuzzer: unscaled X around 1e12 let the last step of training diverge
+    # after its loss was checked
+    with torch.no_grad():
+        next(fitted.network_.parameters()).fill_(float("nan"))
+    with pytest.raises(TrainingDiverged, match=r"forecasts NaN or infinite values.*scale=True"):
+        fitted.predict()
 
 
 def test_a_huge_learning_rate_on_unscaled_data_diverges_with_a_clear_error():
