@@ -101,8 +101,8 @@ def _apply_index_defect(frame, defect, position):
         order = np.arange(len(frame))
         order[[position, position + 1]] = order[[position + 1, position]]
         return frame.iloc[order]
-    if defect == "gap":
-        return frame.drop(frame.index[position + 1])
+    if defect == "gap" and len(frame) >= 3:  # an inner point: dropping the last is no gap
+        return frame.drop(frame.index[min(position + 1, len(frame) - 2)])
     return frame
 
 
