@@ -2,11 +2,12 @@
 
 sktime glue only: checks, scaling, calendar features and windows are delegated to
 ``windows.py`` and ``calendar.py``, the network to ``nn/``, the fit loop to
-``training.py``.
+``training.py``, the checks of the user's data to ``_checks.py``.
 """
 
 __all__ = ["InformerForecaster"]
 
+import contextlib
 import copy
 
 import numpy as np
@@ -16,9 +17,11 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 
+import informer_sk
+from informer_sk import _checks
 from informer_sk.calendar import calendar_marks, calendar_spec
 from informer_sk.nn import Informer, InformerConfig
-from informer_sk.training import resolve_device, seeded, train_network
+from informer_sk.training import TrainingDiverged, resolve_device, seeded, train_network
 from informer_sk.windows import SeriesTensors, Windows, split_starts, window_starts
 
 
@@ -70,6 +73,9 @@ class InformerForecaster(BaseForecaster):
     batch_size : int, default=32
     learning_rate : float, default=1e-4
         Initial learning rate of Adam.
+    gradient_clip : float or None, default=None
+        If set, the global norm of the gradients is clipped to this value before
+        every step: a remedy for training that diverges.
     patience : int, default=3
         Epochs without a lower validation loss before training stops.
     lradj : {"type1", "constant"}, default="type1"
@@ -82,8 +88,10 @@ class InformerForecaster(BaseForecaster):
         deviation; forecasts are returned on the original scale.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, dropout and the ProbSparse key sampling.
-        The same integer gives bit-identical forecasts on CPU; None differs between
-        fits. ``predict`` is deterministic for a fitted model either way.
+        The same integer gives bit-identical forecasts on CPU, in one process or in
+        fresh ones; None is not deterministic: every fit draws a new seed.
+        ``predict`` is deterministic for a fitted model either way, and the caller's
+        global torch RNG is never touched.
     device : str, default="auto"
         Torch device; "auto" picks CUDA, then MPS, then the CPU.
     verbose : bool, default=False
@@ -101,6 +109,17 @@ class InformerForecaster(BaseForecaster):
         Number of trainable parameters.
     pred_len_ : int
         Length of the horizon the network emits (the largest step of ``fh``).
+
+    Notes
+    -----
+    Bad data, a bad horizon or bad hyperparameters raise a ``ValueError`` that names
+    the argument, what it got, what is allowed and how to fix it, before anything
+    changes; a ``fit`` or ``update`` that fails for any reason, training that diverges
+    (``TrainingDiverged``) and Ctrl-C included, leaves the forecaster as it was. A
+    Ctrl-C during ``fit`` after the first validated epoch instead stops training
+    like early stopping: the best epoch's weights are kept and a warning says so.
+    Pickles and sktime's ``save`` hold the weights on the CPU, the package version
+    and a format version. See ``docs/reliability.md``.
 
     References
     ----------
@@ -164,6 +183,7 @@ class InformerForecaster(BaseForecaster):
         train_epochs=6,
         batch_size=32,
         learning_rate=1e-4,
+        gradient_clip=None,
         patience=3,
         lradj="type1",
         validation_size=0.2,
@@ -188,6 +208,7 @@ class InformerForecaster(BaseForecaster):
         self.train_epochs = train_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.gradient_clip = gradient_clip
         self.patience = patience
         self.lradj = lradj
         self.validation_size = validation_size
@@ -198,6 +219,52 @@ class InformerForecaster(BaseForecaster):
         super().__init__()
         # read by sktime when a user turns the remember_data config back on
         self._y, self._X = None, None
+
+    # sktime's fit and update reset the forecaster and move its cutoff before calling
+    # _fit and _update; these thin overrides check the data first and put everything
+    # back if anything later fails, so a failed call never loses a fitted state
+
+    def fit(self, y, X=None, fh=None):
+        """Fit to ``y`` (and ``X``) for the horizon ``fh``; see ``BaseForecaster.fit``.
+
+        Raises
+        ------
+        ValueError
+            For bad hyperparameters, data or ``fh``, before anything changes. On
+            any error the forecaster keeps its previous state, fitted or not.
+        """
+        _check_params(self)
+        _checks.check_fit_data(y, X, fh, self.seq_len, self.validation_size)
+        with _restored_on_error(self):
+            return super().fit(y, X=X, fh=fh)
+
+    def update(self, y, X=None, update_params=True):
+        """Move the cutoff to the end of ``y``; see ``BaseForecaster.update``.
+
+        Raises
+        ------
+        ValueError
+            For data that does not continue the fitted series, before anything
+            changes. On any error the forecaster keeps its previous state.
+        """
+        if self.is_fitted and not self._is_vectorized:
+            _checks.check_update_data(y, X, self._context_y, self._context_X, self._freq)
+        with _restored_on_error(self):
+            return super().update(y, X=X, update_params=update_params)
+
+    def predict(self, fh=None, X=None):
+        """Forecast at ``fh``; see ``BaseForecaster.predict``.
+
+        Raises
+        ------
+        ValueError
+            For exogenous ``X`` that is missing, not numeric, not finite or not
+            holding the fitted columns at every step of ``fh``.
+        """
+        frame = _checks.as_frame(X)
+        if frame is not None and getattr(self, "X_scaler_", None) is not None:
+            _checks.check_series(frame, "X")
+        return super().predict(fh=fh, X=X)
 
     def _fit(self, y, X, fh):
         """Fit the network to training windows of ``y`` (and ``X``).
@@ -215,19 +282,12 @@ class InformerForecaster(BaseForecaster):
         -------
         self
         """
-        _check_params(self)
         pred_len = int(fh.to_relative(self.cutoff)[-1])
         n_rows = len(y)
-        n_val_rows = _n_validation_rows(n_rows, self.validation_size, pred_len)
-        needed = self.seq_len + pred_len + n_val_rows
-        if n_rows < needed:
-            raise ValueError(
-                f"y has {n_rows} time points, but InformerForecaster needs at least "
-                f"{needed} (seq_len={self.seq_len} + max(fh)={pred_len}"
-                + (f" + {n_val_rows} validation points" if n_val_rows else "")
-                + "); pass a longer series or lower seq_len"
-                + (" or validation_size." if n_val_rows else ".")
-            )
+        n_val_rows = _checks.n_validation_rows(n_rows, self.validation_size, pred_len)
+        _checks.check_length(n_rows, self.seq_len, pred_len, n_val_rows)
+        X = None if X is None else X.loc[y.index]  # rows beyond y's are allowed
+        freq = _checks.index_freq(y.index, "y")
         spec = calendar_spec(y.index)
         # statistics of the training part only, as the original: the validation tail
         # must not leak into the scaling
@@ -269,6 +329,7 @@ class InformerForecaster(BaseForecaster):
                 learning_rate=self.learning_rate,
                 patience=self.patience,
                 lradj=self.lradj,
+                gradient_clip=self.gradient_clip,
                 verbose=self.verbose,
             )
         # assigned only now, so a failed fit leaves a previous fit untouched
@@ -282,6 +343,8 @@ class InformerForecaster(BaseForecaster):
         self.X_scaler_ = x_scaler
         self.seed_ = seed
         self.device_ = device
+        self._freq = freq
+        self._y_constants = _constant_values(y)
         self._context_y, self._context_X = _tail(y, X, self.seq_len + pred_len - 1)
         return self
 
@@ -306,7 +369,10 @@ class InformerForecaster(BaseForecaster):
         ).to_absolute_index(self.cutoff)
         X_all = None
         if self.X_scaler_ is not None:
-            X_all = _exogenous_rows(self._context_X, X, y_past.index.append(future), future)
+            horizon = fh.to_absolute_index(self.cutoff)
+            _checks.check_predict_X(X, self._context_X.columns, horizon)
+            X_new = X[self._context_X.columns]
+            X_all = _append(self._context_X, X_new).reindex(y_past.index.append(future)).ffill()
         # the future rows of y are placeholders: the decoder zeroes them
         y_all = pd.concat([y_past, pd.DataFrame(0.0, index=future, columns=y_past.columns)])
         series = _to_tensors(y_all, X_all, self.y_scaler_, self.X_scaler_, self.calendar_, self.device_)
@@ -316,7 +382,16 @@ class InformerForecaster(BaseForecaster):
             self.network_.eval()
             out = self.network_(x_enc, mark_enc, x_dec, mark_dec)[0]  # (pred_len, c_out)
         values = self.y_scaler_.inverse_transform(out.cpu().numpy().astype(np.float64))
+        values = _hold_constants(values, y_past.to_numpy(np.float64), self._y_constants)
         steps = np.asarray(fh.to_relative(self.cutoff), dtype=int) - 1
+        if not np.isfinite(values[steps]).all():
+            # the loss is checked before each step, so a last step can diverge unseen
+            raise TrainingDiverged(
+                "The fitted network forecasts NaN or infinite values: its training "
+                "diverged, or the inputs are too large for float32 arithmetic. Keep "
+                f"scale=True (now {self.scale}), lower learning_rate (now "
+                f"{self.learning_rate:g}) or set gradient_clip, and fit again."
+            )
         return pd.DataFrame(values[steps], index=future[steps], columns=y_past.columns)
 
     def _update(self, y, X=None, update_params=True):
@@ -326,8 +401,13 @@ class InformerForecaster(BaseForecaster):
         ``update_params=True`` the network is trained further, for ``train_epochs``
         epochs at the current scaling, on the windows whose targets contain new points.
         """
+        if y.shape[1] == 1:  # a univariate Series may come under another name
+            y = y.set_axis(self._context_y.columns, axis=1)
+        y = y[self._context_y.columns]
         context_y = _append(self._context_y, y)
-        context_X = None if self._context_X is None else _append(self._context_X, X)
+        context_X = None
+        if self._context_X is not None:
+            context_X = _append(self._context_X, X.loc[y.index, self._context_X.columns])
         keep = self.seq_len + self.pred_len_ - 1
         if update_params:
             n_rows = len(context_y)
@@ -349,6 +429,7 @@ class InformerForecaster(BaseForecaster):
                 learning_rate=self.learning_rate,
                 patience=self.patience,
                 lradj=self.lradj,
+                gradient_clip=self.gradient_clip,
                 verbose=self.verbose,
             )
         self.network_ = network
@@ -356,6 +437,41 @@ class InformerForecaster(BaseForecaster):
 
     def _windows(self, series, starts, pred_len):
         return Windows(series, starts, self.seq_len, self.label_len, pred_len)
+
+    def __getstate__(self):
+        """Pickled state: the weights on the CPU, with the package and format versions.
+
+        Used by pickle, ``copy.deepcopy`` and sktime's ``save``; a model trained on a
+        GPU thus loads on a machine without one.
+        """
+        state = self.__dict__.copy()
+        network = state.get("network_")
+        if network is not None:
+            weights = {k: v.detach().cpu() for k, v in network.state_dict().items()}
+            state["network_"] = (network.config, weights)
+        state["_saved_by"] = {"format": _STATE_FORMAT, "informer_sk": informer_sk.__version__}
+        return state
+
+    def __setstate__(self, state):
+        """Rebuild the network from a pickled state, on its device if present, else the CPU."""
+        state = dict(state)
+        saved_by = state.pop("_saved_by", {"format": _STATE_FORMAT, "informer_sk": "?"})
+        if saved_by["format"] > _STATE_FORMAT:
+            raise ValueError(
+                f"This InformerForecaster was saved by informer_sk {saved_by['informer_sk']} "
+                f"in state format {saved_by['format']}, but informer_sk "
+                f"{informer_sk.__version__} reads formats up to {_STATE_FORMAT}; upgrade "
+                "informer_sk to load it, or fit the forecaster again."
+            )
+        if isinstance(state.get("network_"), tuple):
+            config, weights = state["network_"]
+            device = _available(state["device_"])
+            with torch.random.fork_rng(devices=[]):  # initial weights, about to be replaced
+                network = Informer(config)
+            network.load_state_dict(weights)
+            state["network_"] = network.to(device).eval()
+            state["device_"] = device
+        self.__dict__.update(state)
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
@@ -387,6 +503,9 @@ class InformerForecaster(BaseForecaster):
         ]
 
 
+# version of what __getstate__ writes; raise it when the pickled attributes change
+_STATE_FORMAT = 1
+
 _CHOICES = {
     "attn": ("prob", "full"),
     "embed": ("timeF", "fixed", "learned"),
@@ -409,30 +528,103 @@ def _check_params(forecaster):
         raise ValueError(
             f"label_len={p['label_len']!r} must be an integer in [0, seq_len={p['seq_len']}]."
         )
+    for name in ("distil", "scale", "verbose"):
+        if not isinstance(p[name], (bool, np.bool_)):
+            raise ValueError(f"{name}={p[name]!r} must be True or False.")
+    if p["distil"]:
+        # each distilling layer halves the sequence; its BatchNorm needs two time steps
+        length = p["seq_len"]
+        for layer in range(1, p["e_layers"]):
+            if length < 2:
+                raise ValueError(
+                    f"seq_len={p['seq_len']} is too short for e_layers={p['e_layers']} with "
+                    f"distil=True: distilling halves it to {length} time step before "
+                    f"distilling layer {layer}, which needs at least 2; raise seq_len, "
+                    "lower e_layers, or set distil=False."
+                )
+            length = (length + 1) // 2
     if p["d_model"] % p["n_heads"]:
         raise ValueError(f"n_heads={p['n_heads']} must divide d_model={p['d_model']}.")
     for name, allowed in _CHOICES.items():
         if p[name] not in allowed:
             raise ValueError(f"{name}={p[name]!r} is not one of {allowed}.")
     for name in ("dropout", "validation_size"):
-        if not 0 <= p[name] < 1:
-            raise ValueError(f"{name}={p[name]!r} must be in [0, 1).")
-    if not p["learning_rate"] > 0:
-        raise ValueError(f"learning_rate={p['learning_rate']!r} must be positive.")
-
-
-def _n_validation_rows(n_rows, validation_size, pred_len):
-    if not validation_size:
-        return 0
-    n_val = int(round(validation_size * n_rows))
-    if n_val < pred_len:
+        if not _is_real(p[name]) or not 0 <= p[name] < 1:
+            raise ValueError(f"{name}={p[name]!r} must be a number in [0, 1).")
+    if not _is_real(p["learning_rate"]) or not 0 < p["learning_rate"] < np.inf:
+        raise ValueError(f"learning_rate={p['learning_rate']!r} must be a positive number.")
+    clip = p["gradient_clip"]
+    if clip is not None and (not _is_real(clip) or not 0 < clip < np.inf):
         raise ValueError(
-            f"validation_size={validation_size} keeps {n_val} of {n_rows} points for "
-            f"validation, fewer than the horizon max(fh)={pred_len}, so no validation "
-            "window fits; raise validation_size, pass a longer series, or set "
-            "validation_size=0 to train without early stopping."
+            f"gradient_clip={clip!r} must be None (no clipping) or a positive number, "
+            "the largest global norm of the gradients, e.g. 1.0."
         )
-    return n_val
+    _check_device(p["device"])
+
+
+def _is_real(value):
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def _check_device(device):
+    if device == "auto":
+        return
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(
+            f"device={device!r} is not a torch device; pass 'auto', 'cpu', 'cuda' or 'mps'."
+        ) from None
+    if _available(device) != device:
+        raise ValueError(
+            f"device={str(device)!r} is not available on this machine; pass device='auto' "
+            "to use the best device present, or 'cpu'."
+        )
+
+
+def _available(device):
+    """``device`` if this machine has it, else the CPU."""
+    if device.type == "cuda" and not torch.cuda.is_available():
+        return torch.device("cpu")
+    mps = getattr(torch.backends, "mps", None)
+    if device.type == "mps" and not (mps is not None and mps.is_available()):
+        return torch.device("cpu")
+    return device
+
+
+@contextlib.contextmanager
+def _restored_on_error(forecaster):
+    """Put back every attribute of ``forecaster`` if the block raises, Ctrl-C included.
+
+    sktime's ``fit`` resets the forecaster and both ``fit`` and ``update`` move the
+    cutoff before the inner methods run; those replace attributes rather than edit
+    them, so a shallow copy (dicts one level deeper) restores the state.
+    """
+    saved = {k: dict(v) if type(v) is dict else v for k, v in vars(forecaster).items()}
+    try:
+        yield
+    except BaseException:
+        vars(forecaster).clear()
+        vars(forecaster).update(saved)
+        raise
+
+
+def _constant_values(y):
+    """Per column of ``y``: its value where the column is constant, else NaN."""
+    values = y.to_numpy(np.float64)
+    return np.where((values == values[0]).all(axis=0), values[0], np.nan)
+
+
+def _hold_constants(forecast, y_past, constants):
+    """Forecast a column constant in training and in the current input as that constant.
+
+    Standardising maps such a column to zeros (unit scale, as scikit-learn does for
+    zero variance); the network's output there is near zero but not zero, which the
+    inverse scaling would add to the constant as noise.
+    """
+    hold = (y_past == constants).all(axis=0)  # NaN, a varying column, never equals
+    forecast[:, hold] = constants[hold]
+    return forecast
 
 
 def _fit_scaler(frame, scale):
@@ -455,23 +647,4 @@ def _append(old, new):
     if new is None:
         return old
     both = pd.concat([old, new])
-    return both[~both.index.duplicated(keep="last")]
-
-
-def _exogenous_rows(X_past, X_new, index, future):
-    """Rows of ``X`` at ``index``: the context, then the future values passed to predict.
-
-    Horizon steps that ``X_new`` skips (a gapped ``fh`` such as ``[6, 12, 24]`` needs
-    only those rows from the user) take the values of the step before them.
-    """
-    if X_new is None:
-        raise ValueError(
-            "This forecaster was fitted with exogenous X, so predict needs X with the "
-            "future values for the steps of fh."
-        )
-    if not len(future.intersection(X_new.index)):
-        raise ValueError(
-            f"X passed to predict has no row in the horizon {future[0]} ... {future[-1]}; "
-            "pass X holding the future values for the steps of fh."
-        )
-    return _append(X_past, X_new).reindex(index).ffill()
+    return both[~both.index.duplicated(keep="last")].sort_index()

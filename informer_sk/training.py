@@ -12,6 +12,7 @@ import contextlib
 import copy
 import logging
 import math
+import warnings
 
 import torch
 import torch.nn.functional as F
@@ -21,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 
 class TrainingDiverged(FloatingPointError):
-    """The training loss became NaN or infinite."""
+    """The training loss, or the trained network's forecast, became NaN or infinite."""
 
 
 def resolve_device(device):
@@ -67,24 +68,27 @@ def _evaluate(network, windows, batch_size):
     return total / n
 
 
-def train_network(
-    network,
-    train_windows,
-    val_windows=None,
-    *,
-    epochs,
-    batch_size,
-    learning_rate,
-    patience,
-    lradj="type1",
-    verbose=False,
-):
+def train_network(network, train_windows, val_windows=None, **settings):
     """Train ``network`` in place on ``train_windows``; return the loss history.
 
     With ``val_windows``, training stops after ``patience`` epochs without a lower
     validation loss and the weights of the best epoch are restored (the original's
     early stopping). ``lradj="type1"`` halves the learning rate after every epoch, as
-    the original does by default; ``"constant"`` keeps it.
+    the original does by default; ``"constant"`` keeps it. ``gradient_clip``, if not
+    None, caps the global norm of the gradients before every step.
+
+    A KeyboardInterrupt (Ctrl-C) after the first validated epoch ends training like
+    early stopping does: the best epoch's weights are restored, a warning says so, and
+    the function returns. Without validation, or before any epoch was validated, the
+    KeyboardInterrupt propagates and ``network`` is left half-trained: callers train a
+    fresh network or a copy.
+
+    Parameters
+    ----------
+    network : torch.nn.Module
+    train_windows, val_windows : informer_sk.windows.Windows
+    epochs, batch_size, learning_rate, patience, lradj, gradient_clip, verbose
+        Keyword-only; as the forecaster's parameters of the same names.
 
     Returns
     -------
@@ -93,9 +97,52 @@ def train_network(
         validation), ``learning_rate``.
     best_epoch : int
         The epoch whose weights the network holds on return.
+
+    Raises
+    ------
+    TrainingDiverged
+        The training or validation loss became NaN or infinite.
+    """
+    history, best = [], {}
+    try:
+        _train_epochs(network, train_windows, val_windows, history, best, **settings)
+    except KeyboardInterrupt:
+        if "state" not in best:
+            raise
+        warnings.warn(
+            f"Training interrupted in epoch {len(history) + 1}; keeping the weights of "
+            f"epoch {best['epoch']}, the best validation loss so far "
+            f"({best['loss']:.5g}). Fit again to train the full train_epochs.",
+            stacklevel=2,
+        )
+    if "state" in best:
+        network.load_state_dict(best["state"])
+    network.eval()
+    return history, best.get("epoch", len(history))
+
+
+def _train_epochs(
+    network,
+    train_windows,
+    val_windows,
+    history,
+    best,
+    *,
+    epochs,
+    batch_size,
+    learning_rate,
+    patience,
+    lradj="type1",
+    gradient_clip=None,
+    verbose=False,
+):
+    """The epochs of :func:`train_network`; appends to ``history``, fills ``best``.
+
+    ``best`` holds the best validated epoch so far (``epoch``, ``loss``, ``state``),
+    so an interrupted run can still return it.
     """
     optimizer = torch.optim.Adam(network.parameters(), lr=learning_rate)
-    history, best_loss, best_state, best_epoch, stale = [], math.inf, None, epochs, 0
+    stale = 0
     n = len(train_windows)
     device = train_windows.series.values.device
     for epoch in range(1, epochs + 1):
@@ -114,11 +161,14 @@ def train_network(
             if not torch.isfinite(loss):
                 raise TrainingDiverged(
                     f"Training diverged: the loss became {loss.item()} in epoch {epoch}. "
-                    f"Lower learning_rate (now {learning_rate}) or keep scale=True so "
-                    "the network sees standardised data."
+                    f"Lower learning_rate (now {learning_rate:g}), set gradient_clip "
+                    f"(now {gradient_clip}; e.g. 1.0), or keep scale=True so the network "
+                    "sees standardised data."
                 )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            if gradient_clip is not None:
+                torch.nn.utils.clip_grad_norm_(network.parameters(), gradient_clip)
             optimizer.step()
             total += loss.item() * len(idx)
             bar.set_postfix(train_loss=f"{total / (start + len(idx)):.4f}", refresh=False)
@@ -126,6 +176,12 @@ def train_network(
         record = {"epoch": epoch, "train_loss": total / n, "val_loss": None, "learning_rate": lr}
         if val_windows is not None:
             record["val_loss"] = _evaluate(network, val_windows, batch_size)
+            if not math.isfinite(record["val_loss"]):
+                raise TrainingDiverged(
+                    f"Training diverged: the validation loss became {record['val_loss']} "
+                    f"in epoch {epoch}. Lower learning_rate (now {learning_rate:g}), set "
+                    f"gradient_clip (now {gradient_clip}; e.g. 1.0), or keep scale=True."
+                )
         bar.set_postfix(_bar_losses(record))
         bar.close()
         history.append(record)
@@ -138,15 +194,12 @@ def train_network(
         )
         if val_windows is None:
             continue
-        if record["val_loss"] < best_loss:
-            best_loss, best_epoch, stale = record["val_loss"], epoch, 0
-            best_state = copy.deepcopy(network.state_dict())
+        if record["val_loss"] < best.get("loss", math.inf):
+            state = copy.deepcopy(network.state_dict())
+            best.update(epoch=epoch, loss=record["val_loss"], state=state)
+            stale = 0
         else:
             stale += 1
             if stale >= patience:
-                logger.info("early stopping after epoch %d; best epoch %d", epoch, best_epoch)
+                logger.info("early stopping after epoch %d; best epoch %d", epoch, best["epoch"])
                 break
-    if best_state is not None:
-        network.load_state_dict(best_state)
-    network.eval()
-    return history, best_epoch
