@@ -24,13 +24,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
 from informer_sk.datasets import load_csv, load_ett
 
 logger = logging.getLogger(__name__)
 
-# The paper's split of the hourly ETT sets (Zhou et al. 2021, Sec. 5): 12 months train,
-# 4 validate, 4 test, at 30 days a month.
+# The paper's split of the hourly ETT sets: 12 months train, 4 validate, 4 test, at 30
+# days a month.
 PAPER_FIT_ROWS = (12 + 4) * 30 * 24
 PAPER_TEST_END = (12 + 4 + 4) * 30 * 24
 PAPER_VALIDATION_SIZE = 4 / 16
@@ -145,6 +146,15 @@ def build_parser():
         train.add_argument(
             flag, type=type_, default=default, help=help_ + " (default: %(default)s)"
         )
+    train.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads (default: %(default)s). The default model is small: "
+        "more threads gain little, and on a machine busy with other work they wait "
+        "on each other and can make training several times slower. Forecasts are "
+        "reproducible for a given --seed and --threads",
+    )
     parser.add_argument(
         "--verbose", action="store_true", help="log progress and training losses"
     )
@@ -174,16 +184,20 @@ def main(argv=None):
     try:
         _run(args)
     except ValueError as err:
-        # bad data or flags: report like argparse, keep the traceback for --verbose
-        logger.debug("the main job stopped", exc_info=True)
+        # bad data or flags: report like argparse; --verbose also shows the traceback
+        if args.verbose:
+            logger.exception("the main job stopped")
         parser.error(str(err))
     return 0
 
 
 def _run(args):
     """The main job once the arguments are parsed."""
-    if not 1 <= args.pred_len:
+    if args.pred_len < 1:
         raise ValueError(f"--pred_len must be at least 1, got {args.pred_len}")
+    if args.threads < 1:
+        raise ValueError(f"--threads must be at least 1, got {args.threads}")
+    torch.set_num_threads(args.threads)
     max_test_size = 1 - VALIDATION_FRACTION
     if args.test_size is not None and not 0 < args.test_size < max_test_size:
         raise ValueError(
@@ -222,10 +236,9 @@ def _run(args):
     truth = y_cols.iloc[n_fit : n_fit + n_test].to_numpy()
     truth = (truth.reshape(n_origins, pred_len, -1) - mean) / std
 
-    forecast_cols = list(y_cols.columns)
     print(
         f"Data: {source}, {len(y)} rows, {y.index[0]} .. {y.index[-1]}, freq "
-        f"{freq.freqstr}; features {args.features}, forecasting {forecast_cols}"
+        f"{freq.freqstr}; features {args.features}, forecasting {list(y_cols.columns)}"
         + (f" from {list(X.columns)}" if X is not None else "")
     )
     print(
@@ -242,7 +255,6 @@ def _run(args):
         models.append((f"Seasonal naive (last, sp={sp})", _naive(sp)))
     else:
         logger.warning("no seasonal period known for freq %s: no seasonal naive", freq)
-
     rows = []
     for name, forecaster in models:
         print(f"Fitting and testing {name} ...", flush=True)
@@ -250,31 +262,31 @@ def _run(args):
         preds = _rolling_forecasts(forecaster, y, X, n_fit, n_origins, pred_len)
         seconds = time.perf_counter() - start
         errors = (np.asarray(preds).reshape(truth.shape) - mean) / std - truth
-        mse, mae = float(np.mean(errors**2)), float(np.mean(np.abs(errors)))
-        rows.append((name, mse, mae, seconds))
+        rows.append((name, np.mean(errors**2), np.mean(np.abs(errors)), seconds))
         logger.info("%s: MSE %.4f, MAE %.4f, %.1f s", *rows[-1])
 
     print()
-    print(
-        "Held-out test, errors on the standardised scale (training rows' mean and std):"
-    )
+    print("Held-out test, errors on the standardised scale (training rows' mean, std):")
     print(_table(rows))
     print(_verdict(rows))
     print()
+    # the rolling test stopped at its last origin: move on to the end of the data
+    last_origin = n_fit + (n_origins - 1) * pred_len
+    _forecast_future(informer, y, X, X_future, last_origin, args)
 
-    n_known = len(y)
+
+def _forecast_future(informer, y, X, X_future, last_origin, args):
+    """Forecast the steps after the data's end and write them to ``args.output``."""
     if args.features == "MS" and X_future is None:
         print(
             f"No forecast beyond {y.index[-1]}: --features MS needs the covariates' "
-            f"values for the {pred_len} steps after it. Add {pred_len} rows with the "
-            "covariates filled and the target empty at the end of the CSV, or use "
-            "--features S or M. Nothing written."
+            f"values for the {args.pred_len} steps after it. Add {args.pred_len} rows "
+            "with the covariates filled and the target empty at the end of the CSV, "
+            "or use --features S or M. Nothing written."
         )
         return
-    # the rolling test stopped at the last origin; move on to the end of the data
-    cutoff = n_fit + (n_origins - 1) * pred_len
     informer.update(
-        y.iloc[cutoff:n_known], X=_rows(X, cutoff, n_known), update_params=False
+        y.iloc[last_origin:], X=_rows(X, last_origin, len(y)), update_params=False
     )
     future = informer.predict(X=X_future)
     future = future.to_frame() if isinstance(future, pd.Series) else future
@@ -282,8 +294,9 @@ def _run(args):
     output = Path(args.output)
     future.to_csv(output)
     print(
-        f"Informer forecast of {forecast_cols} for the {pred_len} steps after "
-        f"{y.index[-1]} ({future.index[0]} .. {future.index[-1]}) written to {output}"
+        f"Informer forecast of {list(future.columns)} for the {args.pred_len} steps "
+        f"after {y.index[-1]} ({future.index[0]} .. {future.index[-1]}) written to "
+        f"{output}"
     )
 
 
@@ -483,7 +496,7 @@ def _rolling_forecasts(forecaster, y, X, n_fit, n_origins, pred_len):
 
 
 def _table(rows):
-    """The results as a fixed-width text table."""
+    """The results, (name, MSE, MAE, seconds) per model, as a fixed-width table."""
     width = max(len("model"), *(len(name) for name, *_ in rows))
     lines = [f"{'model':<{width}}  {'MSE':>8}  {'MAE':>8}  {'time (s)':>8}"]
     lines += [

@@ -104,7 +104,7 @@ def load_csv(path, date_col="date", target=None, freq=None):
     >>> y.index.freqstr, y.tolist()
     ('D', [1.0, 3.0, 2.0])
     """
-    data = pd.read_csv(path)
+    data = pd.read_csv(path, float_precision="round_trip")
     if date_col not in data.columns:
         raise ValueError(
             f"date_col={date_col!r} is not a column of {path}; "
@@ -181,8 +181,8 @@ def _resolve_freq(index, freq, path):
         freq = pd.infer_freq(index)
         if freq is None:
             raise ValueError(
-                f"cannot infer the frequency of the timestamps in {path} (irregular "
-                "or missing timestamps?); pass freq= (e.g. freq='h')"
+                f"cannot infer the frequency of the timestamps in {path}: fill any "
+                "missing timestamps, or pass freq= (e.g. freq='h') if they are regular"
             )
         return freq
     try:

@@ -19,15 +19,6 @@ TINY = [
 MODELS = ["Informer", "Naive (last)", "Seasonal naive (last, sp=24)"]
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny models run faster on one thread; several spin badly on a busy machine."""
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n_threads)
-
-
 def _frame(n_rows):
     """Hourly daily-cycle sines with noise: two covariates and a target ``load``."""
     rng = np.random.default_rng(0)
@@ -151,6 +142,18 @@ def test_main_missing_values_in_target(tmp_path, capsys):
 def test_main_test_size_out_of_range(csv_path, capsys, test_size):
     err = _exit_message(capsys, ["--data", str(csv_path), "--test-size", test_size])
     assert "--test-size must be in (0, 0.9)" in err
+
+
+def test_main_sets_torch_threads(csv_path, capsys):
+    torch.set_num_threads(2)
+    try:
+        # a bad target stops the job after the threads are set, before training
+        _exit_message(capsys, ["--data", str(csv_path), "--target", "nope"])
+        assert torch.get_num_threads() == 1  # the default
+    finally:
+        torch.set_num_threads(1)  # conftest's setting
+    err = _exit_message(capsys, ["--data", str(csv_path), "--threads", "0"])
+    assert "--threads must be at least 1, got 0" in err
 
 
 def test_main_test_part_shorter_than_horizon(csv_path, capsys):
