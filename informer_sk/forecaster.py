@@ -324,13 +324,7 @@ class InformerForecaster(BaseForecaster):
                 network,
                 self._windows(series, train_starts, pred_len),
                 None if val_starts is None else self._windows(series, val_starts, pred_len),
-                epochs=self.train_epochs,
-                batch_size=self.batch_size,
-                learning_rate=self.learning_rate,
-                patience=self.patience,
-                lradj=self.lradj,
-                gradient_clip=self.gradient_clip,
-                verbose=self.verbose,
+                **self._training_settings(),
             )
         # assigned only now, so a failed fit leaves a previous fit untouched
         self.network_ = network
@@ -424,16 +418,22 @@ class InformerForecaster(BaseForecaster):
             history, _ = train_network(
                 network,
                 self._windows(series, starts, self.pred_len_),
-                epochs=self.train_epochs,
-                batch_size=self.batch_size,
-                learning_rate=self.learning_rate,
-                patience=self.patience,
-                lradj=self.lradj,
-                gradient_clip=self.gradient_clip,
-                verbose=self.verbose,
+                **self._training_settings(),
             )
         self.network_ = network
         self.history_ = self.history_ + history
+
+    def _training_settings(self):
+        """The fit loop's hyperparameters, shared by fit and fine-tuning in update."""
+        return dict(
+            epochs=self.train_epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            patience=self.patience,
+            lradj=self.lradj,
+            gradient_clip=self.gradient_clip,
+            verbose=self.verbose,
+        )
 
     def _windows(self, series, starts, pred_len):
         return Windows(series, starts, self.seq_len, self.label_len, pred_len)
