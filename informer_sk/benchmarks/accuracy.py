@@ -5,24 +5,19 @@
 test (30-day months); every column is z-scored with the training rows' mean and standard
 deviation; MSE and MAE are reported on that z-scale, over every test window (no window
 dropped); horizons 24, 48, 168, 336, 720; task S forecasts ``OT`` from itself, task M
-forecasts all columns from all columns.
+forecasts all columns from all columns. ``--protocol literature`` is the later
+literature's (Autoformer onwards) on ETTh: the same split, input 96, horizons 96, 192,
+336 and 720, task M.
 
-Models, all on the same z-scored data and the same test windows:
-
-- ``InformerForecaster`` (ProbSparse), fitted per task and horizon on the training and
-  validation rows with early stopping on the validation rows; its test windows go
-  through the fitted network in batches (:func:`informer_windows_forecast`), which gives
-  what ``predict`` gives window by window;
-- naive last value and seasonal naive (sp=24 steps a day for hourly data), vectorised
-  over every window; the test suite checks them against sktime's ``NaiveForecaster``;
-- sktime's ``ThetaForecaster`` after an additive ``Deseasonalizer`` (sp = one day), fitted per window on the last
-  ``CLASSIC_CONTEXT_DAYS`` days before it: on every ``stride``-th window only, since each
-  window is a separate fit (the stride is printed beside the figures).
-
-The paper's published Informer figures for ETTh2 are printed beside for reference.
+Every model (``--models``, see :data:`informer_sk.benchmarks.models.MODELS`) sees the
+same z-scored data and is scored on the same test windows: global models fit once on
+the training and validation rows and forecast every window; classic models fit once
+per window on the 14 days before it, on every ``stride``-th window only (printed). Neural
+models run once per seed (``--seeds``) and report mean ± standard deviation. The paper's
+published Informer figures for ETTh2 are printed beside ours.
 """
 
-__all__ = ["informer_windows_forecast", "main", "naive_forecasts", "paper_split", "run"]
+__all__ = ["main", "paper_split", "run", "table"]
 
 import argparse
 import logging
@@ -32,23 +27,32 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import torch
 
-from informer_sk.calendar import calendar_marks
+from informer_sk.benchmarks.models import MODELS, Setting, available
 from informer_sk.datasets import load_csv
-from informer_sk.training import seeded
-from informer_sk.windows import SeriesTensors, Windows
 
 logger = logging.getLogger(__name__)
 
-HORIZONS = (24, 48, 168, 336, 720)
-CLASSIC_CONTEXT_DAYS = 14
+PROTOCOLS = {
+    "paper": dict(horizons=(24, 48, 168, 336, 720), tasks=("S", "M"), seq_len=96, label_len=48),
+    "literature": dict(horizons=(96, 192, 336, 720), tasks=("M",), seq_len=96, label_len=48),
+}
 # Zhou et al. (2021), Table 1 (S: univariate) and Table 2 (M: multivariate), Informer
 # on ETTh2, (MSE, MAE) per horizon, as transcribed from the paper
 PAPER_INFORMER_ETTH2 = {
     "S": {24: (0.093, 0.240), 48: (0.155, 0.314), 168: (0.232, 0.389), 336: (0.263, 0.417), 720: (0.277, 0.431)},
     "M": {24: (0.720, 0.665), 48: (1.457, 1.001), 168: (3.489, 1.515), 336: (2.723, 1.340), 720: (3.467, 1.473)},
 }  # fmt: skip
+
+# the paper's model and training (the original's defaults); --quick shrinks the model
+PAPER_INFORMER = dict(train_epochs=6, patience=3, device="cpu")
+QUICK_INFORMER = dict(d_model=64, n_heads=4, d_ff=128, train_epochs=2, batch_size=64, learning_rate=1e-3, device="cpu")
+QUICK = dict(horizons=(24,), tasks=("S",), fit_months=4, stride=96, seeds=1)
+QUICK_CUTS = (
+    "task S only, horizon 24 only, 1 seed; Informer and neural baselines at d_model 64, 4 heads, "
+    "d_ff 128, 2 epochs, batch 64, lr 1e-3, fitted on the last 4 months before the test rows "
+    "(3 train, 1 validate) instead of 16; classic per-window models on every 96th test window"
+)
 
 
 def paper_split(index):
@@ -59,99 +63,13 @@ def paper_split(index):
     >>> paper_split(pd.date_range("2016-07-01", periods=17420, freq="h"))
     (8640, 11520, 14400)
     """
-    rows_per_day = _rows_per_day(index)
-    month = 30 * rows_per_day
+    month = 30 * _rows_per_day(index)
     return 12 * month, 16 * month, 20 * month
 
 
 def _rows_per_day(index):
     """Rows per day of a regular index (at least 1): the daily season of sub-daily data."""
     return max(1, int(pd.Timedelta(days=1) / (index[1] - index[0])))
-
-
-def naive_forecasts(values, starts, seq_len, pred_len, sp):
-    """Last-value and seasonal-naive forecasts of every window, vectorised.
-
-    Parameters
-    ----------
-    values : np.ndarray
-        (T, C) series.
-    starts : np.ndarray
-        (N,) first input row of each window; its last known row is ``start + seq_len - 1``.
-    seq_len, pred_len : int
-    sp : int
-        Seasonal period, at most ``seq_len``.
-
-    Returns
-    -------
-    last, seasonal : np.ndarray
-        (N, pred_len, C) each.
-    """
-    last_known = starts + seq_len - 1  # (N,)
-    last = np.repeat(values[last_known][:, None, :], pred_len, axis=1)  # (N, pred_len, C)
-    # step h (1-based) repeats the value one season before: row t - sp + ((h - 1) mod sp) + 1
-    lag_rows = last_known[:, None] - sp + 1 + np.arange(pred_len) % sp  # (N, pred_len)
-    return last, values[lag_rows]
-
-
-def informer_windows_forecast(forecaster, frame, starts, batch_size=256):
-    """Forecasts of a fitted ``InformerForecaster`` for many windows in batches.
-
-    Parameters
-    ----------
-    forecaster : InformerForecaster
-        Fitted without exogenous data; every column of ``frame`` is a target.
-    frame : pd.DataFrame
-        The series, same columns and frequency as in fit.
-    starts : np.ndarray
-        (N,) first input row of each window in ``frame``.
-
-    Returns
-    -------
-    np.ndarray
-        (N, pred_len, C) forecasts on the scale of ``frame``.
-    """
-    scaler = forecaster.y_scaler_
-    values = scaler.transform(frame.to_numpy(np.float64))
-    series = SeriesTensors.from_arrays(
-        values, None, calendar_marks(frame.index, forecaster.calendar_), forecaster.device_
-    )
-    windows = Windows(
-        series, torch.as_tensor(starts), forecaster.seq_len, forecaster.label_len, forecaster.pred_len_
-    )
-    network, out = forecaster.network_.eval(), []
-    with seeded(forecaster.seed_, forecaster.device_), torch.inference_mode():
-        for first in range(0, len(windows), batch_size):
-            idx = torch.arange(first, min(first + batch_size, len(windows)))
-            out.append(network(*windows.batch(idx)[:4]).cpu().numpy())  # (b, pred_len, C)
-    forecast = np.concatenate(out).astype(np.float64)
-    return forecast * scaler.scale_ + scaler.mean_ if scaler.with_std else forecast
-
-
-def _classic_forecasts(make_forecaster, frame, starts, seq_len, pred_len, context):
-    """Per-window fits of an sktime forecaster on the ``context`` rows before each window's end."""
-    out = []
-    fh = np.arange(1, pred_len + 1)
-    for start in starts:
-        end = start + seq_len  # first forecast row
-        history = frame.iloc[max(0, end - context) : end]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            out.append(make_forecaster().fit(history, fh=fh).predict().to_numpy())
-    return np.stack(out)  # (N, pred_len, C)
-
-
-def _theta(sp):
-    """Theta on additively deseasonalised data: sktime's Theta deseasonalises
-    multiplicatively, which the z-scale's negative values rule out."""
-    from sktime.forecasting.compose import TransformedTargetForecaster
-    from sktime.forecasting.theta import ThetaForecaster
-    from sktime.transformations.series.detrend import Deseasonalizer
-
-    theta = ThetaForecaster(deseasonalize=False)
-    if sp == 1:
-        return theta
-    return TransformedTargetForecaster([("deseasonalize", Deseasonalizer(model="additive", sp=sp)), ("theta", theta)])
 
 
 def _errors(forecast, truth):
@@ -163,24 +81,48 @@ def _truth(values, starts, seq_len, pred_len):
     return values[rows]
 
 
-def run(frame, horizons, tasks, informer_params, classic_stride, seeds=(0,), target="OT"):
-    """Evaluate every model on the paper's test windows.
+def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq_len=96, label_len=48,
+        fit_months=None, target="OT"):  # fmt: skip
+    """Evaluate ``models`` on the paper's split and test windows.
+
+    Parameters
+    ----------
+    frame : pd.DataFrame
+        ETT-format series (regular index, a ``target`` column), at least 20 months.
+    models : list of str
+        Keys of :data:`informer_sk.benchmarks.models.MODELS`.
+    horizons, tasks : sequence
+        Forecast lengths; ``"S"`` (``target`` from itself) and/or ``"M"`` (all columns).
+    informer_params : dict
+        ``InformerForecaster`` parameters besides ``seq_len``, ``label_len``,
+        ``random_state`` and ``attn``; the neural baselines copy its size and training.
+    stride : int
+        Models fitted per window forecast every ``stride``-th test window.
+    seeds : sequence of int
+        One run of every neural model per seed.
+    fit_months : int or None
+        Fit on only the last ``fit_months`` months before the test rows (the last quarter
+        validating) instead of the 12 training and 4 validation months.
 
     Returns
     -------
     list of dict
-        One row per (task, horizon, model): ``mse``, ``mae``, ``n_windows``, ``seconds``
-        (fit and forecast), and for neural models ``mse_std``/``mae_std`` over seeds.
+        One row per (task, horizon, model): ``mse``, ``mae`` (means over seeds),
+        ``mse_std``, ``mae_std``, ``n_seeds``, ``n_windows``, ``fit_s``, ``predict_s``
+        (seconds per seed), and ``example``: the (pred_len, C) forecast of the first test
+        window by the first seed, for the plots.
     """
-    from informer_sk.forecaster import InformerForecaster
-
     train_end, val_end, test_end = paper_split(frame.index)
     frame = frame.iloc[:test_end]
     mean, std = frame.iloc[:train_end].mean(), frame.iloc[:train_end].std(ddof=0)
     frame = (frame - mean) / std  # the paper's z-scale, training statistics
     sp = _rows_per_day(frame.index)
-    context = CLASSIC_CONTEXT_DAYS * sp
-    seq_len = informer_params.get("seq_len", 96)
+    if fit_months is None:
+        fit_start, n_val_rows = 0, val_end - train_end
+    else:
+        fit_start = val_end - fit_months * 30 * sp
+        n_val_rows = (val_end - fit_start) // 4
+    neural = {**informer_params, "seq_len": seq_len, "label_len": label_len}
     rows = []
     for task in tasks:
         data = frame[[target]] if task == "S" else frame
@@ -188,56 +130,101 @@ def run(frame, horizons, tasks, informer_params, classic_stride, seeds=(0,), tar
         for pred_len in horizons:
             # every window whose target lies in the test rows
             starts = np.arange(val_end - seq_len, test_end - seq_len - pred_len + 1)
+            setting = Setting(data, fit_start, val_end, n_val_rows, starts, seq_len, label_len, pred_len, sp,
+                              stride, neural)  # fmt: skip
             truth = _truth(values, starts, seq_len, pred_len)
-
-            def add(model, forecast, seconds, idx=slice(None), **extra):
-                mse, mae = _errors(forecast, truth[idx])
-                n = len(forecast)
-                rows.append(dict(task=task, horizon=pred_len, model=model, mse=mse, mae=mae,
-                                 n_windows=n, seconds=seconds, **extra))  # fmt: skip
-
-            t = time.perf_counter()
-            last, seasonal = naive_forecasts(values, starts, seq_len, pred_len, sp)
-            seconds = time.perf_counter() - t
-            add("naive last", last, seconds)
-            add(f"naive seasonal (sp={sp})", seasonal, seconds)
-
-            scores = []
-            for seed in seeds:
-                t = time.perf_counter()
-                forecaster = InformerForecaster(**{**informer_params, "random_state": seed})
-                forecaster.fit(data.iloc[:val_end], fh=np.arange(1, pred_len + 1))
-                fit_s = time.perf_counter() - t
-                forecast = informer_windows_forecast(forecaster, data, starts)
-                scores.append((*_errors(forecast, truth), fit_s, time.perf_counter() - t - fit_s))
-            mse, mae, fit_s, predict_s = np.array(scores).T
-            rows.append(dict(task=task, horizon=pred_len, model="InformerForecaster",
-                             mse=mse.mean(), mae=mae.mean(), mse_std=mse.std(), mae_std=mae.std(),
-                             n_windows=len(starts), seconds=float(fit_s.mean() + predict_s.mean()),
-                             fit_s=float(fit_s.mean()), predict_s=float(predict_s.mean()),
-                             n_seeds=len(seeds)))  # fmt: skip
-
-            sub = np.arange(0, len(starts), classic_stride)
-            t = time.perf_counter()
-            theta = _classic_forecasts(lambda: _theta(sp), data, starts[sub], seq_len, pred_len, context)
-            add(f"Theta (additive sp={sp}), every {classic_stride}th window", theta, time.perf_counter() - t, sub)
-            logger.info("task %s horizon %d done", task, pred_len)
+            for name in models:
+                model, neural_model = MODELS[name][:2]
+                scores, example = [], None
+                for seed in seeds if neural_model else seeds[:1]:
+                    with warnings.catch_warnings():
+                        # sktime announces future defaults on every construction
+                        warnings.simplefilter("ignore", FutureWarning)
+                        result = model(setting, seed)
+                    scores.append((*_errors(result.values, truth[result.windows]), result.fit_s, result.predict_s))
+                    if example is None and result.windows[0] == 0:
+                        example = result.values[0]
+                mse, mae, fit_s, predict_s = np.array(scores).T
+                rows.append(dict(
+                    task=task, horizon=pred_len, model=name, mse=mse.mean(), mae=mae.mean(), mse_std=mse.std(),
+                    mae_std=mae.std(), n_seeds=len(scores), n_windows=len(result.windows),
+                    fit_s=fit_s.mean(), predict_s=predict_s.mean(), example=example,
+                ))  # fmt: skip
+                logger.info("task %s horizon %d %s: MSE %.3f", task, pred_len, name, mse.mean())
     return rows
 
 
-def _table(rows, paper):
-    lines = ["| task | horizon | model | MSE | MAE | windows | seconds |", "|---|---|---|---|---|---|---|"]
-    for r in rows:
-        std = lambda key: f" ± {r[key]:.3f}" if r.get(f"n_seeds", 1) > 1 else ""  # noqa: E731
+def table(rows, paper=False):
+    """Markdown table of ``run``'s rows, with the paper's ETTh2 figures if ``paper``."""
+    lines = [
+        "| task | horizon | model | MSE | MAE | windows | fit s | predict s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for i, r in enumerate(rows):
+        pm = lambda key: f" ± {r[key + '_std']:.3f}" if r["n_seeds"] > 1 else ""  # noqa: E731
         lines.append(
-            f"| {r['task']} | {r['horizon']} | {r['model']} | {r['mse']:.3f}{std('mse_std')} | "
-            f"{r['mae']:.3f}{std('mae_std')} | {r['n_windows']} | {r['seconds']:.1f} |"
+            f"| {r['task']} | {r['horizon']} | {r['model']} | {r['mse']:.3f}{pm('mse')} | {r['mae']:.3f}{pm('mae')} | "
+            f"{r['n_windows']} | {r['fit_s']:.1f} | {r['predict_s']:.1f} |"
         )
-        last_of_block = r is rows[-1] or rows[rows.index(r) + 1]["horizon"] != r["horizon"]
+        last_of_block = i + 1 == len(rows) or (rows[i + 1]["task"], rows[i + 1]["horizon"]) != (r["task"], r["horizon"])
         if paper and last_of_block and r["horizon"] in PAPER_INFORMER_ETTH2[r["task"]]:
             mse, mae = PAPER_INFORMER_ETTH2[r["task"]][r["horizon"]]
-            lines.append(f"| {r['task']} | {r['horizon']} | Informer, paper (ETTh2) | {mse:.3f} | {mae:.3f} | - | - |")
+            lines.append(f"| {r['task']} | {r['horizon']} | Informer, paper (ETTh2) | {mse:.3f} | {mae:.3f} | - | - | - |")
     return "\n".join(lines)
+
+
+def plot(rows, frame, directory, seq_len=96, target="OT"):
+    """Per task: ``forecast_<task>.png`` (truth, ``informer-prob`` and the best other model
+    on the first test window of the first horizon) and ``horizon_mse_<task>.png``.
+
+    Returns
+    -------
+    list of str
+        The files written.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    os.makedirs(directory, exist_ok=True)
+    train_end, val_end, _ = paper_split(frame.index)
+    z = (frame - frame.iloc[:train_end].mean()) / frame.iloc[:train_end].std(ddof=0)
+    written = []
+    for task in dict.fromkeys(r["task"] for r in rows):
+        task_rows = [r for r in rows if r["task"] == task]
+        column = 0 if task == "S" else list(frame.columns).index(target)
+        horizon = task_rows[0]["horizon"]
+        block = [r for r in task_rows if r["horizon"] == horizon and r["example"] is not None]
+        ours = [r for r in block if r["model"] == "informer-prob"]
+        others = sorted((r for r in block if not r["model"].startswith("informer")), key=lambda r: r["mse"])
+        start = val_end - seq_len  # the first test window
+        fig, ax = plt.subplots(figsize=(8, 3.5))
+        ax.plot(np.arange(-seq_len, horizon), z[target].to_numpy()[start : start + seq_len + horizon], color="k", lw=1,
+                label="truth")  # fmt: skip
+        for r in ours + others[:1]:
+            ax.plot(np.arange(horizon), r["example"][:, column], label=f"{r['model']} (MSE {r['mse']:.3f})")
+        ax.axvline(0, color="grey", lw=0.5)
+        ax.set(xlabel="steps from the forecast origin", ylabel=f"{target}, z-scale",
+               title=f"Task {task}, horizon {horizon}, first test window")  # fmt: skip
+        ax.legend(fontsize=8)
+        written.append(os.path.join(directory, f"forecast_{task}.png"))
+        fig.savefig(written[-1], dpi=100, bbox_inches="tight")
+        plt.close(fig)
+
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for name in dict.fromkeys(r["model"] for r in task_rows):
+            points = [(r["horizon"], r["mse"]) for r in task_rows if r["model"] == name]
+            ax.plot(*zip(*points), marker="o", label=name)
+        if task in PAPER_INFORMER_ETTH2:
+            paper = sorted(PAPER_INFORMER_ETTH2[task].items())
+            ax.plot([h for h, _ in paper], [m for _, (m, _) in paper], "k--", label="Informer, paper (ETTh2)")
+        ax.set(xscale="log", xlabel="horizon", ylabel="MSE (z-scale)", title=f"Task {task}: MSE by horizon")
+        ax.legend(fontsize=7)
+        written.append(os.path.join(directory, f"horizon_mse_{task}.png"))
+        fig.savefig(written[-1], dpi=100, bbox_inches="tight")
+        plt.close(fig)
+    return written
 
 
 def build_parser():
@@ -246,34 +233,71 @@ def build_parser():
         description="The Informer paper's accuracy protocol on an ETT-format CSV, with baselines.",
     )
     parser.add_argument("path", help="ETT-format CSV (a 'date' column, then the series; target 'OT')")
-    parser.add_argument("--quick", action="store_true", help="task S, horizons 24 and 168, a small model: minutes")
-    parser.add_argument("--seeds", type=int, default=3, help="seeds per neural model (default 3; 1 with --quick)")
-    return parser
+    parser.add_argument("--protocol", choices=sorted(PROTOCOLS), default="paper",
+                        help="paper: horizons 24..720, tasks S and M; literature: horizons 96..720, task M")
+    parser.add_argument("--models", default="all",
+                        help=f"comma-separated, from {', '.join(MODELS)}; default all installed")
+    parser.add_argument("--horizons", help="comma-separated forecast lengths (default: the protocol's)")
+    parser.add_argument("--tasks", help="S, M or S,M (default: the protocol's)")
+    parser.add_argument("--seeds", type=int, default=3, help="runs per neural model (default 3; 1 with --quick)")
+    parser.add_argument("--stride", type=int, default=24, help="per-window models: every STRIDE-th window (24)")
+    parser.add_argument("--quick", action="store_true", help="minutes instead of days: " + QUICK_CUTS)
+    parser.add_argument("--output", help="also write the markdown report to this file")
+    parser.add_argument("--plots", help="write the forecast and horizon-MSE plots (PNG) to this directory")
+    return parser  # fmt: skip
 
 
-# the paper's model and training (the original's defaults); --quick shrinks the model
-PAPER_INFORMER = dict(seq_len=96, label_len=48, train_epochs=6, patience=3, validation_size=0.25, device="cpu")
-QUICK_INFORMER = dict(
-    seq_len=96, label_len=48, d_model=64, n_heads=4, d_ff=128, train_epochs=2, batch_size=64,
-    learning_rate=1e-3, validation_size=0.25, device="cpu",
-)  # fmt: skip
+def _selected_models(spec):
+    names = list(MODELS) if spec == "all" else [n.strip() for n in spec.split(",") if n.strip()]
+    unknown = [n for n in names if n not in MODELS]
+    if unknown:
+        raise SystemExit(f"--models: unknown {unknown}; choose from {list(MODELS)}")
+    missing = [n for n in names if not available(n)]
+    return [n for n in names if n not in missing], missing
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    frame = load_csv(args.path)
+    protocol = PROTOCOLS[args.protocol]
+    horizons, tasks, seeds, stride = protocol["horizons"], protocol["tasks"], args.seeds, args.stride
+    params, fit_months = PAPER_INFORMER, None
     if args.quick:
-        tasks, horizons, params, stride, seeds = ("S",), (24, 168), QUICK_INFORMER, 48, (0,)
-    else:
-        tasks, horizons, params, stride, seeds = ("S", "M"), HORIZONS, PAPER_INFORMER, 24, tuple(range(args.seeds))
+        horizons, tasks, seeds, stride, fit_months = (QUICK[k] for k in ("horizons", "tasks", "seeds", "stride", "fit_months"))
+        params = QUICK_INFORMER
+        logger.info("--quick cuts: %s", QUICK_CUTS)
+    if args.horizons:
+        horizons = tuple(int(h) for h in args.horizons.split(","))
+    if args.tasks:
+        tasks = tuple(t.strip() for t in args.tasks.split(","))
+    models, missing = _selected_models(args.models)
+    for name in missing:
+        logger.warning("skipping %s: its package %s is not installed", name, MODELS[name][2])
+    frame = load_csv(args.path)
     t = time.perf_counter()
-    rows = run(frame, horizons, tasks, params, stride, seeds)
-    paper = os.path.basename(args.path).startswith("ETTh2")
-    print(f"# Accuracy, paper protocol: {args.path}\n")
-    print(f"- InformerForecaster parameters: {params}, seeds {list(seeds)}")
-    print(f"- load average at end: {'{:.2f} {:.2f} {:.2f}'.format(*os.getloadavg())}; total {time.perf_counter() - t:.0f} s\n")
-    print(_table(rows, paper))
+    rows = run(frame, models, horizons, tasks, params, stride, tuple(range(seeds)),
+               protocol["seq_len"], protocol["label_len"], fit_months)  # fmt: skip
+    paper = os.path.basename(args.path).startswith("ETTh2") and args.protocol == "paper"
+    report = [
+        f"# Accuracy, {args.protocol} protocol: {os.path.basename(args.path)}\n",
+        f"- models: {', '.join(f'{n} ({MODELS[n][3]})' for n in models)}",
+        f"- not installed, skipped: {', '.join(missing) or 'none'}",
+        f"- Informer configuration: seq_len {protocol['seq_len']}, label_len {protocol['label_len']}, {params}; "
+        f"seeds {list(range(seeds))} for neural models",
+        f"- per-window models: every {stride}th test window; fit and predict s are per seed, summed over windows",
+        f"- quick mode: {QUICK_CUTS}" if args.quick else "- full run",
+        f"- load average at end: {'{:.2f} {:.2f} {:.2f}'.format(*os.getloadavg())}; "
+        f"total {time.perf_counter() - t:.0f} s\n",
+        table(rows, paper=paper),
+    ]
+    if args.plots:
+        files = plot(rows, frame, args.plots)
+        report.append("\n" + "\n".join(f"![{os.path.basename(f)}]({f})" for f in files))
+    text = "\n".join(report)
+    print(text)
+    if args.output:
+        with open(args.output, "w") as f:
+            f.write(text + "\n")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,463 @@
+"""The models of the accuracy benchmark: each fits on one setting and forecasts its test windows.
+
+Every model is a function ``model(setting, seed) -> Forecasts``: it fits on the rows
+``setting.fit_rows`` of the z-scored task frame (the last ``setting.n_val_rows`` of them
+for early stopping where the model has it) and forecasts the test windows
+``setting.starts``, all of them or, for models fitted per window, every
+``setting.stride``-th. ``MODELS`` maps the names ``--models`` takes to them, with the
+optional package each needs; :func:`available` tells which are installed.
+"""
+
+__all__ = ["MODELS", "Forecasts", "Setting", "available", "naive_forecasts", "informer_windows_forecast"]
+
+import contextlib
+import importlib.util
+import logging
+import math
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from informer_sk.calendar import calendar_marks
+from informer_sk.training import seeded
+from informer_sk.windows import SeriesTensors, Windows
+
+logger = logging.getLogger(__name__)
+
+CLASSIC_CONTEXT_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One (task, horizon) cell of the benchmark: the data every model sees.
+
+    data : z-scored frame of the task's columns, every row up to the end of the test rows
+    fit_start, fit_end : rows ``[fit_start, fit_end)`` fit every model
+    n_val_rows : the last rows of those, whose windows decide early stopping
+    starts : (N,) first input row of each test window
+    neural : the Informer's configuration, which the neural baselines copy
+    """
+
+    data: pd.DataFrame
+    fit_start: int
+    fit_end: int
+    n_val_rows: int
+    starts: np.ndarray
+    seq_len: int
+    label_len: int
+    pred_len: int
+    sp: int
+    stride: int
+    neural: dict
+
+    @property
+    def freq(self):
+        return self.data.index.freqstr
+
+    @property
+    def fit_frame(self):
+        return self.data.iloc[self.fit_start : self.fit_end]
+
+    @property
+    def n_train_windows(self):
+        n_train_rows = self.fit_end - self.fit_start - self.n_val_rows
+        return max(1, n_train_rows - self.seq_len - self.pred_len + 1)
+
+    @property
+    def epochs(self):
+        return self.neural.get("train_epochs", 6)
+
+    @property
+    def batch_size(self):
+        return self.neural.get("batch_size", 32)
+
+    @property
+    def steps_per_epoch(self):
+        return math.ceil(self.n_train_windows / self.batch_size)
+
+    def subsample(self):
+        """Indices of the windows that per-window models forecast: every ``stride``-th."""
+        return np.arange(0, len(self.starts), self.stride)
+
+
+@dataclass
+class Forecasts:
+    """(n, pred_len, C) forecasts of the test windows ``windows`` (indices into ``starts``),
+    and the fitted model of a global model (for the tests' checks against its own predict)."""
+
+    values: np.ndarray
+    windows: np.ndarray
+    fit_s: float
+    predict_s: float
+    fitted: object = None
+
+
+# --- naive ---------------------------------------------------------------------------
+
+
+def naive_forecasts(values, starts, seq_len, pred_len, sp):
+    """Last-value and seasonal-naive forecasts of every window, vectorised.
+
+    Parameters
+    ----------
+    values : np.ndarray
+        (T, C) series.
+    starts : np.ndarray
+        (N,) first input row of each window; its last known row is ``start + seq_len - 1``.
+    seq_len, pred_len : int
+    sp : int
+        Seasonal period, at most ``seq_len``.
+
+    Returns
+    -------
+    last, seasonal : np.ndarray
+        (N, pred_len, C) each.
+
+    Examples
+    --------
+    >>> values = np.arange(10.0)[:, None]
+    >>> last, seasonal = naive_forecasts(values, np.array([0]), seq_len=6, pred_len=3, sp=2)
+    >>> last[0, :, 0], seasonal[0, :, 0]
+    (array([5., 5., 5.]), array([4., 5., 4.]))
+    """
+    last_known = starts + seq_len - 1  # (N,)
+    last = np.repeat(values[last_known][:, None, :], pred_len, axis=1)  # (N, pred_len, C)
+    # step h (1-based) repeats the value one season before: row t - sp + ((h - 1) mod sp) + 1
+    lag_rows = last_known[:, None] - sp + 1 + np.arange(pred_len) % sp  # (N, pred_len)
+    return last, values[lag_rows]
+
+
+def _naive(which):
+    def model(setting, seed):
+        t = time.perf_counter()
+        last, seasonal = naive_forecasts(
+            setting.data.to_numpy(), setting.starts, setting.seq_len, setting.pred_len, setting.sp
+        )
+        forecast = last if which == "last" else seasonal
+        return Forecasts(forecast, np.arange(len(setting.starts)), 0.0, time.perf_counter() - t)
+
+    return model
+
+
+# --- InformerForecaster -------------------------------------------------------------
+
+
+def informer_windows_forecast(forecaster, frame, starts, batch_size=256):
+    """Forecasts of a fitted ``InformerForecaster`` for many windows in batches.
+
+    Parameters
+    ----------
+    forecaster : InformerForecaster
+        Fitted without exogenous data; every column of ``frame`` is a target.
+    frame : pd.DataFrame
+        The series, same columns and frequency as in fit.
+    starts : np.ndarray
+        (N,) first input row of each window in ``frame``.
+
+    Returns
+    -------
+    np.ndarray
+        (N, pred_len, C) forecasts on the scale of ``frame``.
+    """
+    scaler = forecaster.y_scaler_
+    values = scaler.transform(frame.to_numpy(np.float64))
+    series = SeriesTensors.from_arrays(
+        values, None, calendar_marks(frame.index, forecaster.calendar_), forecaster.device_
+    )
+    windows = Windows(
+        series, torch.as_tensor(starts), forecaster.seq_len, forecaster.label_len, forecaster.pred_len_
+    )
+    network, out = forecaster.network_.eval(), []
+    with seeded(forecaster.seed_, forecaster.device_), torch.inference_mode():
+        for first in range(0, len(windows), batch_size):
+            idx = torch.arange(first, min(first + batch_size, len(windows)))
+            out.append(network(*windows.batch(idx)[:4]).cpu().numpy())  # (b, pred_len, C)
+    forecast = np.concatenate(out).astype(np.float64)
+    return forecast * scaler.scale_ + scaler.mean_ if scaler.with_std else forecast
+
+
+def _informer(attn):
+    def model(setting, seed):
+        from informer_sk.forecaster import InformerForecaster
+
+        params = {**setting.neural, "attn": attn, "random_state": seed}
+        params["validation_size"] = setting.n_val_rows / (setting.fit_end - setting.fit_start)
+        t = time.perf_counter()
+        forecaster = InformerForecaster(**params).fit(setting.fit_frame, fh=np.arange(1, setting.pred_len + 1))
+        fit_s = time.perf_counter() - t
+        forecast = informer_windows_forecast(forecaster, setting.data, setting.starts)
+        return Forecasts(forecast, np.arange(len(setting.starts)), fit_s, time.perf_counter() - t - fit_s, forecaster)
+
+    return model
+
+
+# --- classic models, one fit per window ------------------------------------------------
+
+
+def _per_window(make_forecaster):
+    """Per-window fits of an sktime forecaster on the ``CLASSIC_CONTEXT_DAYS`` before each window's end."""
+
+    def model(setting, seed):
+        windows = setting.subsample()
+        fh = np.arange(1, setting.pred_len + 1)
+        context = CLASSIC_CONTEXT_DAYS * setting.sp
+        out, fit_s, predict_s = [], 0.0, 0.0
+        for start in setting.starts[windows]:
+            end = start + setting.seq_len  # first forecast row
+            history = setting.data.iloc[max(0, end - context) : end]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                t = time.perf_counter()
+                forecaster = make_forecaster(setting.sp).fit(history, fh=fh)
+                fit_s += time.perf_counter() - t
+                t = time.perf_counter()
+                out.append(forecaster.predict().to_numpy())
+                predict_s += time.perf_counter() - t
+        return Forecasts(np.stack(out), windows, fit_s, predict_s)  # (n, pred_len, C)
+
+    return model
+
+
+def _deseasonalized(forecaster, sp):
+    """``forecaster`` on additively deseasonalised data: sktime's default
+    (multiplicative) deseasonalising is ruled out by the z-scale's negative values."""
+    from sktime.forecasting.compose import TransformedTargetForecaster
+    from sktime.transformations.series.detrend import Deseasonalizer
+
+    if sp == 1:
+        return forecaster
+    return TransformedTargetForecaster([("deseasonalize", Deseasonalizer(model="additive", sp=sp)), ("model", forecaster)])
+
+
+def _theta(sp):
+    from sktime.forecasting.theta import ThetaForecaster
+
+    return _deseasonalized(ThetaForecaster(deseasonalize=False), sp)
+
+
+def _auto_ets(sp):
+    from sktime.forecasting.ets import AutoETS
+
+    # additive error, damped additive trend, additive daily season: the z-scale has
+    # negative values, so no multiplicative component; fixed rather than auto-selected
+    # to keep one fit per window affordable
+    return AutoETS(error="add", trend="add", damped_trend=True, seasonal="add" if sp > 1 else None, sp=sp)
+
+
+def _arima(sp):
+    from sktime.forecasting.arima import ARIMA
+
+    # ARIMA(2,0,1) with intercept on the additively deseasonalised window: a seasonal
+    # ARIMA with a 24-step season is too slow to fit once per window
+    return _deseasonalized(ARIMA(order=(2, 0, 1), with_intercept=True, suppress_warnings=True), sp)
+
+
+def _prophet(sp):
+    from sktime.forecasting.fbprophet import Prophet
+
+    for name in ("cmdstanpy", "prophet"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # 14 days of context: the daily and weekly seasons, no yearly one
+    return Prophet(daily_seasonality=sp > 1, weekly_seasonality=True, yearly_seasonality=False)
+
+
+# --- global neural baselines ------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _global_torch_seed(seed):
+    """Seed torch's global RNG, which the sktime LTSF forecasters draw from, and restore it."""
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        yield
+
+
+def _batched_network_forecast(network, dataset, starts, batch_size=256):
+    """Run ``network`` over the dataset items ``starts`` (item i = window starting at row i)."""
+    from torch.utils.data import DataLoader, Subset
+
+    loader = DataLoader(Subset(dataset, [int(s) for s in starts]), batch_size=batch_size)
+    network.eval()
+    with torch.inference_mode():
+        out = [network(x).numpy() for x, _ in loader]  # (b, pred_len, C) each
+    return np.concatenate(out).astype(np.float64)
+
+
+def _ltsf_dlinear(setting, seed):
+    from sktime.forecasting.base.adapters._pytorch import PyTorchTrainDataset
+    from sktime.forecasting.ltsf import LTSFDLinearForecaster
+
+    forecaster = LTSFDLinearForecaster(
+        seq_len=setting.seq_len, pred_len=setting.pred_len, num_epochs=setting.epochs,
+        batch_size=setting.batch_size, in_channels=setting.data.shape[1], lr=1e-3,
+    )  # fmt: skip
+    t = time.perf_counter()
+    with _global_torch_seed(seed), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        forecaster.fit(setting.fit_frame, fh=np.arange(1, setting.pred_len + 1))
+    fit_s = time.perf_counter() - t
+    t = time.perf_counter()
+    # the dataset sktime trains on, over the whole frame: item i is the window from row i
+    dataset = PyTorchTrainDataset(y=setting.data, seq_len=setting.seq_len, fh=setting.pred_len)
+    forecast = _batched_network_forecast(forecaster.network, dataset, setting.starts)
+    return Forecasts(forecast, np.arange(len(setting.starts)), fit_s, time.perf_counter() - t, forecaster)
+
+
+def _ltsf_transformer(setting, seed):
+    from sktime.forecasting.ltsf import LTSFTransformerForecaster
+    from sktime.networks.ltsf.data.dataset import PytorchFormerDataset
+
+    p = setting.neural
+    forecaster = LTSFTransformerForecaster(
+        seq_len=setting.seq_len, context_len=setting.label_len, pred_len=setting.pred_len,
+        num_epochs=setting.epochs, batch_size=setting.batch_size, in_channels=setting.data.shape[1],
+        lr=p.get("learning_rate", 1e-4), d_model=p.get("d_model", 512), n_heads=p.get("n_heads", 8),
+        d_ff=p.get("d_ff", 2048), e_layers=p.get("e_layers", 2), d_layers=p.get("d_layers", 1),
+        dropout=p.get("dropout", 0.05), activation=p.get("activation", "gelu"), freq=setting.freq,
+    )  # fmt: skip
+    t = time.perf_counter()
+    with _global_torch_seed(seed), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        forecaster.fit(setting.fit_frame, fh=np.arange(1, setting.pred_len + 1))
+    fit_s = time.perf_counter() - t
+    t = time.perf_counter()
+    dataset = PytorchFormerDataset(
+        y=setting.data, seq_len=setting.seq_len, context_len=setting.label_len, pred_len=setting.pred_len,
+        freq=setting.freq, temporal_encoding=forecaster._temporal_encoding,
+        temporal_encoding_type=forecaster.temporal_encoding_type,
+    )  # fmt: skip
+    forecast = _batched_network_forecast(forecaster.network, dataset, setting.starts)
+    return Forecasts(forecast, np.arange(len(setting.starts)), fit_s, time.perf_counter() - t, forecaster)
+
+
+def _quiet_lightning():
+    for name in ("lightning", "lightning.pytorch", "pytorch_lightning", "lightning_fabric", "neuralforecast"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+_TRAINER = dict(
+    accelerator="cpu", devices=1, enable_progress_bar=False, enable_model_summary=False,
+    logger=False, enable_checkpointing=False,
+)  # fmt: skip
+
+
+def _windows_frame(setting, column):
+    """Long frame (unique_id, ds, y): every test window's ``seq_len`` inputs of ``column`` as its own series."""
+    rows = setting.starts[:, None] + np.arange(setting.seq_len)  # (N, seq_len)
+    n = len(setting.starts)
+    return pd.DataFrame({
+        "unique_id": np.repeat(np.arange(n), setting.seq_len),
+        "ds": setting.data.index[rows.ravel()],
+        "y": setting.data.iloc[:, column].to_numpy()[rows.ravel()],
+    })  # fmt: skip
+
+
+def _neuralforecast_windows(nf, setting, column):
+    """(N, pred_len) forecasts of a fitted ``NeuralForecast`` for every test window of ``column``."""
+    out = nf.predict(df=_windows_frame(setting, column))
+    model_column = [c for c in out.columns if c not in ("unique_id", "ds")][0]
+    out = out.sort_values(["unique_id", "ds"])
+    return out[model_column].to_numpy(np.float64).reshape(len(setting.starts), setting.pred_len)
+
+
+def _nf_lstm(setting, seed):
+    from sktime.forecasting.neuralforecast import NeuralForecastLSTM
+
+    _quiet_lightning()
+    hidden = setting.neural.get("d_model", 512)
+    forecaster = NeuralForecastLSTM(
+        freq=setting.freq, input_size=setting.seq_len, inference_input_size=setting.seq_len,
+        encoder_hidden_size=hidden, decoder_hidden_size=hidden,
+        max_steps=setting.epochs * setting.steps_per_epoch, batch_size=setting.batch_size,
+        learning_rate=1e-3, random_seed=seed, trainer_kwargs=_TRAINER,
+    )  # fmt: skip
+    t = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        forecaster.fit(setting.fit_frame, fh=np.arange(1, setting.pred_len + 1))
+    fit_s = time.perf_counter() - t
+    t = time.perf_counter()
+    # univariate adapter: sktime fits one model per column of a multivariate frame;
+    # each column's NeuralForecast object forecasts every window in one call
+    columns = range(setting.data.shape[1])
+    if forecaster._is_vectorized:
+        cores = [forecaster.forecasters_.iloc[0, j]._forecaster for j in columns]
+    else:
+        cores = [forecaster._forecaster]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        forecast = np.stack([_neuralforecast_windows(nf, setting, j) for j, nf in zip(columns, cores)], axis=-1)
+    return Forecasts(forecast, np.arange(len(setting.starts)), fit_s, time.perf_counter() - t, forecaster)
+
+
+def _nf_informer(setting, seed):
+    """neuralforecast's Informer at our configuration, on the same rows."""
+    from neuralforecast import NeuralForecast
+    from neuralforecast.losses.pytorch import MSE
+    from neuralforecast.models import Informer
+
+    _quiet_lightning()
+    p = setting.neural
+    n_columns = setting.data.shape[1]
+    steps = setting.steps_per_epoch
+    model = Informer(
+        h=setting.pred_len, input_size=setting.seq_len,
+        decoder_input_size_multiplier=setting.label_len / setting.seq_len,
+        hidden_size=p.get("d_model", 512), n_head=p.get("n_heads", 8), conv_hidden_size=p.get("d_ff", 2048),
+        encoder_layers=p.get("e_layers", 2), decoder_layers=p.get("d_layers", 1), factor=p.get("factor", 5),
+        dropout=p.get("dropout", 0.05), activation=p.get("activation", "gelu"), distil=p.get("distil", True),
+        loss=MSE(), learning_rate=p.get("learning_rate", 1e-4),
+        # our epochs, with the lr halved after each (lradj type1) and early stopping
+        # checked once an epoch on the validation rows
+        max_steps=setting.epochs * steps, num_lr_decays=setting.epochs, val_check_steps=steps,
+        early_stop_patience_steps=p.get("patience", 3),
+        # channel-independent: every column is a series of the batch
+        batch_size=n_columns, windows_batch_size=setting.batch_size, valid_batch_size=n_columns,
+        scaler_type="identity", random_seed=seed, **_TRAINER,
+    )  # fmt: skip
+    frame = setting.fit_frame
+    train = pd.concat(
+        [pd.DataFrame({"unique_id": j, "ds": frame.index, "y": frame.iloc[:, j].to_numpy()}) for j in range(n_columns)]
+    )
+    nf = NeuralForecast(models=[model], freq=setting.freq)
+    t = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nf.fit(df=train, val_size=setting.n_val_rows)
+        fit_s = time.perf_counter() - t
+        t = time.perf_counter()
+        forecast = np.stack([_neuralforecast_windows(nf, setting, j) for j in range(n_columns)], axis=-1)
+    return Forecasts(forecast, np.arange(len(setting.starts)), fit_s, time.perf_counter() - t, nf)
+
+
+# name: (function, needs seeds, module it needs or None, what it is)
+MODELS = {
+    "informer-prob": (_informer("prob"), True, None, "InformerForecaster, ProbSparse attention"),
+    "informer-full": (_informer("full"), True, None, "InformerForecaster, full attention"),
+    "naive": (_naive("last"), False, None, "naive last value"),
+    "seasonal-naive": (_naive("seasonal"), False, None, "seasonal naive (sp = one day)"),
+    "theta": (_per_window(_theta), False, "statsmodels", "Theta, additive deseasonalising"),
+    "autoets": (_per_window(_auto_ets), False, "statsmodels", "ETS(A,Ad,A), statsmodels via sktime AutoETS"),
+    "arima": (_per_window(_arima), False, "pmdarima", "ARIMA(2,0,1), deseasonalised, sktime ARIMA"),
+    "prophet": (_per_window(_prophet), False, "prophet", "Prophet, sktime adapter"),
+    "nf-lstm": (_nf_lstm, True, "neuralforecast", "sktime NeuralForecastLSTM"),
+    "dlinear": (_ltsf_dlinear, True, None, "sktime LTSFDLinearForecaster"),
+    "ltsf-transformer": (_ltsf_transformer, True, None, "sktime LTSFTransformerForecaster"),
+    "nf-informer": (_nf_informer, True, "neuralforecast", "neuralforecast Informer, our configuration"),
+}  # fmt: skip
+
+
+def available(name):
+    """Whether the optional package that model ``name`` needs is installed.
+
+    Examples
+    --------
+    >>> available("naive")
+    True
+    """
+    module = MODELS[name][2]
+    return module is None or importlib.util.find_spec(module) is not None
