@@ -8,7 +8,7 @@ import pytest
 import torch
 from sktime.forecasting.naive import NaiveForecaster
 
-from informer_sk.benchmarks import accuracy, speed
+from informer_sk.benchmarks import accuracy, models, speed
 from informer_sk.forecaster import InformerForecaster
 
 TINY = dict(seq_len=16, label_len=8, pred_len=4, d_model=16, n_heads=2, d_ff=32)
@@ -21,12 +21,24 @@ def _hourly_frame(n_rows, n_columns=2, seed=0):
     return pd.DataFrame(data, index=pd.date_range("2020-01-01", periods=n_rows, freq="h"))
 
 
+def _daily_frame(n_rows=620):
+    # daily data: the 12/4/4-month split is 360/480/600 rows and the season is one row
+    frame = _hourly_frame(n_rows, n_columns=2).set_axis(pd.date_range("2020-01-01", periods=n_rows, freq="D"))
+    return frame.rename(columns={"c1": "OT"})
+
+
+def _setting(frame, pred_len=4, seq_len=16, fit_end=480, **neural):
+    neural = {**{k: v for k, v in TINY.items() if k != "pred_len"}, "train_epochs": 1, "device": "cpu", **neural}
+    starts = np.arange(fit_end - seq_len, len(frame) - seq_len - pred_len + 1)
+    return models.Setting(frame, 0, fit_end, 120, starts, seq_len, 8, pred_len, 1, 40, neural)
+
+
 @pytest.mark.parametrize("strategy, sp", [("last", 1), ("last", 24)])
 def test_naive_forecasts_match_sktime(strategy, sp):
     frame = _hourly_frame(200)
     values, seq_len, pred_len = frame.to_numpy(), 48, 30
     starts = np.array([0, 17, 100])
-    last, seasonal = accuracy.naive_forecasts(values, starts, seq_len, pred_len, sp)
+    last, seasonal = models.naive_forecasts(values, starts, seq_len, pred_len, sp)
     ours = seasonal if sp > 1 else last
     for i, start in enumerate(starts):
         history = frame.iloc[: start + seq_len]
@@ -43,29 +55,116 @@ def test_informer_windows_forecast_matches_predict():
     forecaster.fit(frame.iloc[:n_fit], fh=np.arange(1, pred_len + 1))
     expected = forecaster.predict().to_numpy()
     starts = np.array([n_fit - TINY["seq_len"], 3])
-    batched = accuracy.informer_windows_forecast(forecaster, frame, starts, batch_size=1)
+    batched = models.informer_windows_forecast(forecaster, frame, starts, batch_size=1)
     np.testing.assert_allclose(batched[0], expected, rtol=1e-5, atol=1e-5)
     assert batched.shape == (2, pred_len, 2)
     assert not np.allclose(batched[1], batched[0])
 
 
 def test_accuracy_run_scores_every_test_window():
-    # daily data: the 12/4/4-month split is 360/480/600 rows and the season is one row
-    n_rows = 620
-    frame = _hourly_frame(n_rows, n_columns=2).set_axis(pd.date_range("2020-01-01", periods=n_rows, freq="D"))
-    frame = frame.rename(columns={"c1": "OT"})
-    params = {k: v for k, v in TINY.items() if k != "pred_len"}
-    params.update(train_epochs=1, validation_size=0.25, device="cpu")
-    rows = accuracy.run(frame, horizons=(4,), tasks=("S", "M"), informer_params=params, classic_stride=40)
-    models = {(r["task"], r["model"]) for r in rows}
-    assert len(models) == 8
+    pytest.importorskip("statsmodels")
+    frame = _daily_frame()
+    params = {k: v for k, v in TINY.items() if k not in ("pred_len", "seq_len")}
+    params.update(train_epochs=1, device="cpu")
+    names = ["naive", "seasonal-naive", "informer-prob", "theta"]
+    rows = accuracy.run(frame, names, horizons=(4,), tasks=("S", "M"), informer_params=params, stride=40,
+                        seeds=(0, 1), seq_len=16, label_len=8)  # fmt: skip
+    assert [(r["task"], r["model"]) for r in rows] == [(t, n) for t in "SM" for n in names]
     for r in rows:
-        n = 120 - 4 + 1 if "Theta" not in r["model"] else math.ceil((120 - 4 + 1) / 40)
+        n = 120 - 4 + 1 if r["model"] != "theta" else math.ceil((120 - 4 + 1) / 40)
         assert r["n_windows"] == n, r
+        assert r["n_seeds"] == (2 if r["model"] == "informer-prob" else 1)
         assert np.isfinite(r["mse"]) and r["mae"] <= math.sqrt(r["mse"]) + 1e-12
-    table = accuracy._table(rows, paper=True)
+        assert r["example"].shape == (4, 1 if r["task"] == "S" else 2)
+    informer = rows[2]
+    assert informer["mse_std"] > 0  # two seeds, two different networks
+    assert np.isclose(rows[0]["mse"], rows[1]["mse"])  # daily data: the season is one row
+    table = accuracy.table(rows, paper=True)
     assert "Informer, paper (ETTh2)" not in table  # no paper figure for horizon 4
     assert table.count("\n") == len(rows) + 1
+    assert "| S | 4 | informer-prob | " in table and " ± " in table
+
+
+def test_fit_months_fits_on_the_last_months_only(monkeypatch):
+    seen = []
+
+    def record(setting, seed):
+        seen.append(setting)
+        return models.Forecasts(np.zeros((len(setting.starts), setting.pred_len, setting.data.shape[1])),
+                                np.arange(len(setting.starts)), 0.0, 0.0)  # fmt: skip
+
+    monkeypatch.setitem(models.MODELS, "record", (record, False, None, "records its setting"))
+    accuracy.run(_daily_frame(), ["record"], (4,), ("S",), {}, 40, seq_len=16, label_len=8, fit_months=4)
+    (setting,) = seen
+    assert (setting.fit_start, setting.fit_end, setting.n_val_rows) == (360, 480, 30)
+    assert setting.starts[0] == 480 - 16 and setting.starts[-1] == 600 - 16 - 4
+
+
+@pytest.mark.parametrize("name", ["dlinear", "ltsf-transformer"])
+def test_ltsf_batched_windows_match_their_predict(name):
+    frame = _hourly_frame(160, n_columns=2)
+    setting = _setting(frame, fit_end=120, pred_len=4)
+    result = models.MODELS[name][0](setting, seed=0)
+    assert result.values.shape == (len(setting.starts), 4, 2)
+    # the first test window is the one that the fitted forecaster's own predict forecasts
+    expected = result.fitted.predict().to_numpy()
+    np.testing.assert_allclose(result.values[0], expected, rtol=1e-5, atol=1e-5)
+    assert not np.allclose(result.values[1], result.values[0])
+    again = models.MODELS[name][0](setting, seed=0)
+    np.testing.assert_allclose(again.values, result.values)  # seeded
+
+
+@pytest.mark.parametrize("name", ["autoets", "arima", "prophet"])
+def test_per_window_models_run(name):
+    pytest.importorskip(models.MODELS[name][2])
+    frame = _hourly_frame(160, n_columns=1)
+    setting = _setting(frame, fit_end=120, pred_len=4)
+    result = models.MODELS[name][0](setting, seed=0)
+    assert list(result.windows) == list(range(0, len(setting.starts), 40))
+    assert result.values.shape == (len(result.windows), 4, 1) and np.isfinite(result.values).all()
+    assert result.fit_s > 0
+
+
+def test_neuralforecast_lstm_batched_windows_match_its_predict():
+    pytest.importorskip("neuralforecast")
+    frame = _hourly_frame(200, n_columns=1)
+    setting = _setting(frame, fit_end=150, pred_len=4)
+    result = models.MODELS["nf-lstm"][0](setting, seed=0)
+    expected = result.fitted.predict().to_numpy()
+    np.testing.assert_allclose(result.values[0], expected, rtol=1e-4, atol=1e-5)
+    assert result.values.shape == (len(setting.starts), 4, 1)
+
+
+def test_neuralforecast_informer_batched_windows_match_its_predict():
+    pytest.importorskip("neuralforecast")
+    frame = _hourly_frame(200, n_columns=2)
+    setting = _setting(frame, fit_end=150, pred_len=4)
+    result = models.MODELS["nf-informer"][0](setting, seed=0)
+    assert result.values.shape == (len(setting.starts), 4, 2)
+    own = result.fitted.predict().sort_values(["unique_id", "ds"])  # after each column's last fit row
+    expected = own["Informer"].to_numpy().reshape(2, 4).T
+    np.testing.assert_allclose(result.values[0], expected, rtol=1e-4, atol=1e-5)
+
+
+def test_accuracy_main_writes_report_and_plots(tmp_path):
+    n_rows = 20 * 30 * 24 + 10
+    frame = _hourly_frame(n_rows).rename(columns={"c1": "OT"})
+    path = tmp_path / "ETTh2.csv"
+    frame.rename_axis("date").to_csv(path)
+    out, plots = tmp_path / "report.md", tmp_path / "plots"
+    accuracy.main([str(path), "--models", "naive,seasonal-naive", "--horizons", "24,48", "--tasks", "S,M",
+                   "--output", str(out), "--plots", str(plots)])  # fmt: skip
+    text = out.read_text()
+    assert "| S | 24 | seasonal-naive | " in text and "| M | 48 | naive | " in text
+    assert "| S | 24 | Informer, paper (ETTh2) | 0.093 | 0.240 |" in text
+    assert sorted(p.name for p in plots.iterdir()) == [
+        "forecast_M.png", "forecast_S.png", "horizon_mse_M.png", "horizon_mse_S.png"
+    ]  # fmt: skip
+
+
+def test_accuracy_main_rejects_unknown_models(tmp_path):
+    with pytest.raises(SystemExit, match="unknown"):
+        accuracy.main([str(tmp_path / "x.csv"), "--models", "naive,nope"])
 
 
 def test_training_step_figures():
