@@ -147,6 +147,7 @@ def test_neuralforecast_informer_batched_windows_match_its_predict():
 
 
 def test_accuracy_main_writes_report_and_plots(tmp_path):
+    pytest.importorskip("matplotlib")
     n_rows = 20 * 30 * 24 + 10
     frame = _hourly_frame(n_rows).rename(columns={"c1": "OT"})
     path = tmp_path / "ETTh2.csv"
