@@ -69,12 +69,13 @@ def check_fit_data(y, X, fh, seq_len, validation_size, check_lengths=True):
     check_length(n_rows, seq_len, pred_len, n_validation_rows(n_rows, validation_size, pred_len))
 
 
-def check_panel_data(y, X, method, name="y"):
+def check_panel_data(y, X, method, name="y", regular=True):
     """Check every series of a panel or hierarchical frame ``y`` (and ``X``).
 
     Each series must pass :func:`check_series` and have a regular index; ``X`` must
     hold every series of ``y`` at its time points. Frames with a plain index, and
     panel formats other than a MultiIndex frame, are left to other checks.
+    ``regular=False`` skips the grid check (future X in predict may be sparse).
     """
     frame = y.to_frame() if isinstance(y, pd.Series) else y
     if not (isinstance(frame, pd.DataFrame) and isinstance(frame.index, pd.MultiIndex)):
@@ -83,7 +84,8 @@ def check_panel_data(y, X, method, name="y"):
     for key, part in split_panel(frame):
         series = f"{name} series {key!r}"
         check_series(part, series)
-        index_freq(part.index, series)
+        if regular:
+            index_freq(part.index, series)
         if X is None or not X_parts:
             continue
         if key not in X_parts:

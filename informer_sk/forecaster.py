@@ -337,7 +337,7 @@ class InformerForecaster(BaseForecaster):
         frame = _checks.as_frame(X)
         if frame is not None and getattr(self, "X_scaler_", None) is not None:
             _checks.check_series(frame, "X")
-        _checks.check_panel_data(X, None, "predict", name="X")
+        _checks.check_panel_data(X, None, "predict", name="X", regular=False)
         return super().predict(fh=fh, X=X)
 
     def _fit(self, y, X, fh):
