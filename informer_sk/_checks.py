@@ -80,6 +80,9 @@ def check_panel_data(y, X, method, name="y", regular=True):
     frame = y.to_frame() if isinstance(y, pd.Series) else y
     if not (isinstance(frame, pd.DataFrame) and isinstance(frame.index, pd.MultiIndex)):
         return
+    # sktime's conversions from other panel formats can leave floats in object columns
+    frame = frame.infer_objects()
+    X = X.infer_objects() if isinstance(X, pd.DataFrame) else X
     X_parts = dict(split_panel(X)) if isinstance(X, pd.DataFrame) else {}
     for key, part in split_panel(frame):
         series = f"{name} series {key!r}"
@@ -147,6 +150,8 @@ def as_frame(obj):
     if isinstance(obj, pd.Series):
         return obj.to_frame()
     if isinstance(obj, pd.DataFrame) and not isinstance(obj.index, pd.MultiIndex):
+        if len(obj) and any(isinstance(v, pd.Series) for v in obj.iloc[0]):
+            return None  # sktime's nested_univ panel: a series in every cell
         return obj
     if isinstance(obj, np.ndarray) and obj.ndim in (1, 2):
         return pd.DataFrame(obj)

@@ -1013,13 +1013,14 @@ def _match_pretrained(y, X, pred_len, data, config):
             "pass fh within it, or pretrain again with a longer fh."
         )
     y_columns, X_columns = data["y_columns"], data["X_columns"]
-    if not (y.shape[1] == 1 == len(y_columns)):  # one column may come under any name
-        if set(y.columns) != set(y_columns) or y.shape[1] != len(y_columns):
-            raise ValueError(
-                f"y passed to fit has columns {list(y.columns)}, but the forecaster was "
-                f"pretrained on y with columns {y_columns}; pass the same columns, or "
-                "pretrain on series with these."
-            )
+    # the pretrained names put columns in their order; other names are taken by position
+    if y.shape[1] != len(y_columns):
+        raise ValueError(
+            f"y passed to fit has {y.shape[1]} columns {list(y.columns)}, but the forecaster "
+            f"was pretrained on y with {len(y_columns)}, {y_columns}; pass as many columns, "
+            "in the pretrained order, or pretrain on series like these."
+        )
+    if set(y.columns) == set(y_columns):
         y = y[y_columns]
     if (X is None) != (X_columns is None):
         raise ValueError(
@@ -1030,12 +1031,14 @@ def _match_pretrained(y, X, pred_len, data, config):
                "or pretrain with X.")  # fmt: skip
         )
     if X is not None:
-        if set(X.columns) != set(X_columns) or X.shape[1] != len(X_columns):
+        if X.shape[1] != len(X_columns):
             raise ValueError(
-                f"X passed to fit has columns {list(X.columns)}, but the forecaster was "
-                f"pretrained on X with columns {X_columns}; pass the same columns."
+                f"X passed to fit has {X.shape[1]} columns {list(X.columns)}, but the "
+                f"forecaster was pretrained on X with {len(X_columns)}, {X_columns}; pass "
+                "as many columns, in the pretrained order."
             )
-        X = X[X_columns]
+        if set(X.columns) == set(X_columns):
+            X = X[X_columns]
     return y, X
 
 

@@ -257,8 +257,8 @@ def test_pretrain_with_series_embedding_gives_unseen_series_the_mean_vector():
         (lambda f: f.pretrain(_three(), fh=[1]).fit(
             pd.concat([_series(20, "2022-01-01"), _series(20, "2022-01-01").rename(
                 columns={"v": "w"})], axis=1), fh=[1]),
-         r"y passed to fit has columns \['v', 'w'\], but the forecaster was pretrained on y "
-         r"with columns \['v'\]"),
+         r"y passed to fit has 2 columns \['v', 'w'\], but the forecaster was pretrained "
+         r"on y with 1, \['v'\]"),
         (lambda f: f.pretrain(_three(), fh=[1]).fit(
             _series(20, "2022-01-01", freq="D"), fh=[1]),
          r"y has frequency D, but the forecaster was pretrained on series of frequency h"),
