@@ -4,13 +4,14 @@ The forecaster calls these on the user's data before sktime's ``fit``, ``update`
 ``predict`` touch the forecaster, so a rejected call leaves it as it was. Every
 message says which argument, what it got, what is allowed and how to fix it.
 
-Frames that are not a single series (sktime's Panel and Hierarchical data) are left
-to sktime, which fits one clone per series; the clones run these checks.
+Panel and hierarchical frames (a MultiIndex whose last level is time) are checked
+series by series (:func:`check_panel_data`); other panel formats are left to sktime.
 """
 
 __all__ = [
     "InvalidDtypeError",
     "check_fit_data",
+    "check_panel_data",
     "check_update_data",
     "check_predict_X",
     "check_series",
@@ -18,11 +19,15 @@ __all__ = [
     "n_validation_rows",
     "index_freq",
     "as_frame",
+    "last_point",
+    "freq_str",
 ]
 
 import numpy as np
 import pandas as pd
 from sktime.forecasting.base import ForecastingHorizon
+
+from informer_sk.windows import split_panel
 
 # the network computes in float32; beyond this even standardised statistics and
 # unscaled inputs lose meaning, and squares of the values overflow
@@ -37,11 +42,12 @@ class InvalidDtypeError(ValueError, TypeError):
     """
 
 
-def check_fit_data(y, X, fh, seq_len, validation_size):
+def check_fit_data(y, X, fh, seq_len, validation_size, check_lengths=True):
     """Check fit's data and horizon before sktime touches the forecaster.
 
     Data that is not one series (sktime's Panel and Hierarchical data) is left to
-    sktime, which fits one clone per series; each clone's fit runs these checks.
+    :func:`check_panel_data`. ``check_lengths=False`` leaves the length to the caller
+    (after pretrain, it depends on the pretrained network).
     """
     y_frame = as_frame(y)
     if y_frame is None:
@@ -55,12 +61,43 @@ def check_fit_data(y, X, fh, seq_len, validation_size):
     freq = index_freq(y_frame.index, "y")
     if fh is None:
         return  # sktime says that this forecaster needs fh in fit
-    steps = _check_horizon(fh, _cutoff(y_frame.index, freq), freq)
-    if steps is None:
+    steps = _check_horizon(fh, last_point(y_frame.index, freq), freq)
+    if steps is None or not check_lengths:
         return  # sktime's own error on what fh may be
     pred_len = int(steps.max())
     n_rows = len(y_frame)
     check_length(n_rows, seq_len, pred_len, n_validation_rows(n_rows, validation_size, pred_len))
+
+
+def check_panel_data(y, X, method, name="y", regular=True):
+    """Check every series of a panel or hierarchical frame ``y`` (and ``X``).
+
+    Each series must pass :func:`check_series` and have a regular index; ``X`` must
+    hold every series of ``y`` at its time points. Frames with a plain index, and
+    panel formats other than a MultiIndex frame, are left to other checks.
+    ``regular=False`` skips the grid check (future X in predict may be sparse).
+    """
+    frame = y.to_frame() if isinstance(y, pd.Series) else y
+    if not (isinstance(frame, pd.DataFrame) and isinstance(frame.index, pd.MultiIndex)):
+        return
+    # sktime's conversions from other panel formats can leave floats in object columns
+    frame = frame.infer_objects()
+    X = X.infer_objects() if isinstance(X, pd.DataFrame) else X
+    X_parts = dict(split_panel(X)) if isinstance(X, pd.DataFrame) else {}
+    for key, part in split_panel(frame):
+        series = f"{name} series {key!r}"
+        check_series(part, series)
+        if regular:
+            index_freq(part.index, series)
+        if X is None or not X_parts:
+            continue
+        if key not in X_parts:
+            raise ValueError(
+                f"X passed to {method} lacks series {key!r} of y; pass X holding every "
+                "series of y, at its time points."
+            )
+        check_series(X_parts[key], f"X series {key!r}")
+        _check_covers(X_parts[key], part.index, method)
 
 
 def check_update_data(y, X, fitted_y, fitted_X, freq):
@@ -113,6 +150,8 @@ def as_frame(obj):
     if isinstance(obj, pd.Series):
         return obj.to_frame()
     if isinstance(obj, pd.DataFrame) and not isinstance(obj.index, pd.MultiIndex):
+        if len(obj) and any(isinstance(v, pd.Series) for v in obj.iloc[0]):
+            return None  # sktime's nested_univ panel: a series in every cell
         return obj
     if isinstance(obj, np.ndarray) and obj.ndim in (1, 2):
         return pd.DataFrame(obj)
@@ -280,13 +319,13 @@ def _check_horizon(fh, cutoff, freq):
         off = absolute.difference(on_grid)
         raise ValueError(
             f"fh holds {_count(len(off), 'time point')} off the grid of y (freq "
-            f"{_freq_str(freq)}), the first {off[0]!r}; pass time points on the grid, "
+            f"{freq_str(freq)}), the first {off[0]!r}; pass time points on the grid, "
             "or steps ahead as integers, e.g. fh=[1, 2, 3]."
         )
     return np.asarray(steps, dtype=int)
 
 
-def _cutoff(index, freq):
+def last_point(index, freq):
     """The last time point of ``index`` as sktime's cutoff: an index carrying ``freq``."""
     if isinstance(index, pd.DatetimeIndex):
         return pd.DatetimeIndex(index[-1:], freq=freq)
@@ -297,7 +336,7 @@ def _count(n, noun):
     return f"{int(n)} {noun}" + ("" if n == 1 else "s")
 
 
-def _freq_str(freq):
+def freq_str(freq):
     return getattr(freq, "freqstr", freq)
 
 
@@ -363,7 +402,7 @@ def _check_continues(index, context_index, freq, method):
     if not (on_grid and joins):
         raise ValueError(
             f"y passed to {method} starts at {index[0]!r} and must continue the fitted "
-            f"series on its grid (freq {_freq_str(freq)}): its time points must be "
+            f"series on its grid (freq {freq_str(freq)}): its time points must be "
             f"regular and the first at most one step after the cutoff {cutoff!r}, with "
             "no gap. Pass the points in between, or refit on the whole series."
         )

@@ -9,6 +9,8 @@ __all__ = ["InformerForecaster"]
 
 import contextlib
 import copy
+import dataclasses
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -22,7 +24,14 @@ from informer_sk import _checks
 from informer_sk.calendar import calendar_marks, calendar_spec
 from informer_sk.nn import Informer, InformerConfig
 from informer_sk.training import TrainingDiverged, resolve_device, seeded, train_network
-from informer_sk.windows import SeriesTensors, Windows, split_starts, window_starts
+from informer_sk.windows import (
+    SeriesTensors,
+    Windows,
+    join_panel,
+    panel_starts,
+    split_panel,
+    window_starts,
+)
 
 
 class InformerForecaster(BaseForecaster):
@@ -36,6 +45,12 @@ class InformerForecaster(BaseForecaster):
     horizon. Univariate and multivariate ``y`` are forecast jointly (every column of
     ``y`` is a target); exogenous ``X`` enters the encoder with its past values and
     the decoder with its known future values, which must be passed to ``predict``.
+
+    A panel or hierarchy of series (sktime's ``pd-multiindex`` and
+    ``pd_multiindex_hier``) is fitted by one global network, on windows drawn from
+    every series (never across two), each series scaled with its own statistics.
+    ``pretrain`` trains that network on one panel; ``fit`` then fine-tunes it on
+    other series for ``fine_tune_epochs`` epochs, or with 0 forecasts them zero-shot.
 
     Parameters
     ----------
@@ -82,10 +97,22 @@ class InformerForecaster(BaseForecaster):
         Learning-rate schedule: "type1" halves it after every epoch (the original's).
     validation_size : float, default=0.2
         Fraction of the training series, at its end, whose windows decide early
-        stopping; the best epoch's weights are kept. 0 trains every epoch.
+        stopping; the best epoch's weights are kept. 0 trains every epoch. For a
+        panel, the same fraction at the end of every series.
+    series_embedding : bool, default=False
+        For a panel or hierarchy: learn a vector per series, added to the inputs of
+        encoder and decoder, so the global network can tell the series apart. A
+        series it was not trained on (zero-shot, after ``pretrain``) gets the mean
+        of the learned vectors.
+    fine_tune_epochs : int, default=2
+        After ``pretrain``: epochs that ``fit`` trains the pretrained network on the
+        new series, with validation and early stopping as in training. 0 does not
+        train: ``fit`` only takes the series as context (and its own scaling
+        statistics), and the pretrained network forecasts it zero-shot.
     scale : bool, default=True
         Standardise every column with the training part's mean and standard
-        deviation; forecasts are returned on the original scale.
+        deviation; forecasts are returned on the original scale. For a panel,
+        every series with its own statistics.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, dropout and the ProbSparse key sampling.
         The same integer gives bit-identical forecasts on CPU, in one process or in
@@ -108,7 +135,19 @@ class InformerForecaster(BaseForecaster):
     n_parameters_ : int
         Number of trainable parameters.
     pred_len_ : int
-        Length of the horizon the network emits (the largest step of ``fh``).
+        Length of the horizon the network emits (the largest step of ``fh``, or of
+        pretrain's ``fh`` after ``pretrain``).
+    y_scaler_, X_scaler_ : StandardScaler, or dict of them for a panel
+        Scaling statistics of the target and exogenous columns (None without
+        ``X``); for a panel or hierarchy one per series, keyed by the series.
+    pretrained_network_ : informer_sk.nn.Informer
+        After ``pretrain``: the network trained on the panel, which ``fit`` copies
+        and fine-tunes. Kept by refits and by sktime's ``clone``.
+    pretrained_history_ : list of dict
+        After ``pretrain``: its loss history.
+    pretrained_data_ : dict
+        After ``pretrain``: target and exogenous columns, frequency, and the series
+        embedding's row of every pretraining series.
 
     Notes
     -----
@@ -148,8 +187,9 @@ class InformerForecaster(BaseForecaster):
         "authors": ["informer_sk developers"],
         "maintainers": ["informer_sk developers"],
         "python_dependencies": ["torch"],
-        "y_inner_mtype": "pd.DataFrame",
-        "X_inner_mtype": "pd.DataFrame",
+        # one global network over every series of a panel or hierarchy, not one per series
+        "y_inner_mtype": ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"],
+        "X_inner_mtype": ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"],
         "capability:multivariate": True,
         "capability:exogenous": True,
         "requires-fh-in-fit": True,
@@ -160,8 +200,15 @@ class InformerForecaster(BaseForecaster):
         "capability:update": True,
         "capability:random_state": True,
         "property:randomness": "derandomized",
+        "capability:pretrain": True,
+        # kept by refits after pretrain and by sktime's clone (evaluate, grid search)
+        "pretrain:fitted_params": [
+            "pretrained_network_",
+            "pretrained_history_",
+            "pretrained_data_",
+        ],
     }
-    # the forecaster keeps its own context window (_context_y, _context_X): the last
+    # the forecaster keeps its own context window per series (_contexts): the last
     # points needed to forecast and to fine-tune, not the whole history
     _config = {"remember_data": False}
 
@@ -187,6 +234,8 @@ class InformerForecaster(BaseForecaster):
         patience=3,
         lradj="type1",
         validation_size=0.2,
+        series_embedding=False,
+        fine_tune_epochs=2,
         scale=True,
         random_state=None,
         device="auto",
@@ -212,6 +261,8 @@ class InformerForecaster(BaseForecaster):
         self.patience = patience
         self.lradj = lradj
         self.validation_size = validation_size
+        self.series_embedding = series_embedding
+        self.fine_tune_epochs = fine_tune_epochs
         self.scale = scale
         self.random_state = random_state
         self.device = device
@@ -234,9 +285,31 @@ class InformerForecaster(BaseForecaster):
             any error the forecaster keeps its previous state, fitted or not.
         """
         _check_params(self)
-        _checks.check_fit_data(y, X, fh, self.seq_len, self.validation_size)
+        # after pretrain, lengths depend on the pretrained network: _fit checks them
+        pretrained = hasattr(self, "pretrained_network_")
+        _checks.check_fit_data(y, X, fh, self.seq_len, self.validation_size, not pretrained)
+        _checks.check_panel_data(y, X, "fit")
         with _restored_on_error(self):
             return super().fit(y, X=X, fh=fh)
+
+    def pretrain(self, y, X=None, fh=None):
+        """Train the global network on a panel or hierarchy ``y``; see ``BaseForecaster.pretrain``.
+
+        ``fh`` (relative steps) sets the longest horizon the network forecasts; a
+        later ``fit`` on other series fine-tunes the pretrained network for
+        ``fine_tune_epochs`` epochs (0: forecasts them zero-shot). Pretraining again
+        trains the pretrained network further on the new panel.
+
+        Raises
+        ------
+        ValueError
+            For bad hyperparameters, data or ``fh``; on any error the forecaster
+            keeps its previous state.
+        """
+        _check_params(self)
+        _checks.check_panel_data(y, X, "pretrain")
+        with _restored_on_error(self):
+            return super().pretrain(y, X=X, fh=fh)
 
     def update(self, y, X=None, update_params=True):
         """Move the cutoff to the end of ``y``; see ``BaseForecaster.update``.
@@ -248,7 +321,7 @@ class InformerForecaster(BaseForecaster):
             changes. On any error the forecaster keeps its previous state.
         """
         if self.is_fitted and not self._is_vectorized:
-            _checks.check_update_data(y, X, self._context_y, self._context_X, self._freq)
+            _check_update_series(y, X, self._contexts, self._freq)
         with _restored_on_error(self):
             return super().update(y, X=X, update_params=update_params)
 
@@ -264,15 +337,19 @@ class InformerForecaster(BaseForecaster):
         frame = _checks.as_frame(X)
         if frame is not None and getattr(self, "X_scaler_", None) is not None:
             _checks.check_series(frame, "X")
+        _checks.check_panel_data(X, None, "predict", name="X", regular=False)
         return super().predict(fh=fh, X=X)
 
     def _fit(self, y, X, fh):
-        """Fit the network to training windows of ``y`` (and ``X``).
+        """Fit one network to the training windows of every series of ``y`` (and ``X``).
+
+        After ``pretrain``, the pretrained network is fine-tuned for
+        ``fine_tune_epochs`` epochs instead (with 0, ``y`` only becomes the context).
 
         Parameters
         ----------
         y : pd.DataFrame
-            Target series; every column is forecast.
+            Target series, or a panel or hierarchy of them; every column is forecast.
         X : pd.DataFrame, optional
             Exogenous series on the same index.
         fh : ForecastingHorizon
@@ -283,25 +360,156 @@ class InformerForecaster(BaseForecaster):
         self
         """
         pred_len = int(fh.to_relative(self.cutoff)[-1])
-        n_rows = len(y)
-        n_val_rows = _checks.n_validation_rows(n_rows, self.validation_size, pred_len)
-        _checks.check_length(n_rows, self.seq_len, pred_len, n_val_rows)
-        X = None if X is None else X.loc[y.index]  # rows beyond y's are allowed
-        freq = _checks.index_freq(y.index, "y")
-        spec = calendar_spec(y.index)
-        # statistics of the training part only, as the original: the validation tail
-        # must not leak into the scaling
-        y_scaler = _fit_scaler(y.iloc[: n_rows - n_val_rows], self.scale)
-        x_scaler = None if X is None else _fit_scaler(X.iloc[: n_rows - n_val_rows], self.scale)
+        pretrained = getattr(self, "pretrained_network_", None)
+        if pretrained is None:
+            fitted = self._train(y, X, pred_len, None, self.train_epochs, {})
+        else:
+            y, X = _match_pretrained(y, X, pred_len, self.pretrained_data_, pretrained.config)
+            data = self.pretrained_data_
+            fitted = self._train(y, X, pretrained.config.pred_len, pretrained,
+                                 self.fine_tune_epochs, data["series_ids"], data["freq"])  # fmt: skip
+        network, history, best_epoch, seed, device, freq, spec, contexts, _ = fitted
+        # assigned only now, so a failed fit leaves a previous fit untouched
+        self.network_ = network
+        self.history_ = history
+        self.best_epoch_ = best_epoch
+        self.n_parameters_ = sum(p.numel() for p in network.parameters() if p.requires_grad)
+        self.pred_len_ = network.config.pred_len
+        self.calendar_ = spec
+        panel = isinstance(y.index, pd.MultiIndex)
+        scalers = {key: (c.y_scaler, c.x_scaler) for key, c in contexts.items()}
+        self.y_scaler_ = {k: s[0] for k, s in scalers.items()} if panel else scalers[None][0]
+        self.X_scaler_ = {k: s[1] for k, s in scalers.items()} if panel else scalers[None][1]
+        self.seed_ = seed
+        self.device_ = device
+        self._freq = freq
+        self._contexts = contexts
+        self._index_names = list(y.index.names)
+        return self
 
+    def _pretrain(self, y, X=None, fh=None):
+        """Train the global network on every series of a panel or hierarchy ``y``.
+
+        Parameters
+        ----------
+        y : pd.DataFrame
+            Panel (``pd-multiindex``) or hierarchical (``pd_multiindex_hier``) frame.
+        X : pd.DataFrame, optional
+            Exogenous series on the same index.
+        fh : ForecastingHorizon
+            Relative steps; the network emits ``max(fh)`` steps, the longest horizon
+            that ``fit`` after ``pretrain`` can forecast.
+
+        Returns
+        -------
+        self
+        """
+        pred_len = _pretrain_pred_len(fh)
+        fitted = self._train(y, X, pred_len, None, self.train_epochs, {})
+        network, history, _, _, _, freq, _, _, series_ids = fitted
+        self.pretrained_network_ = network
+        self.pretrained_history_ = history
+        self.pretrained_data_ = {
+            "y_columns": list(y.columns),
+            "X_columns": None if X is None else list(X.columns),
+            "freq": freq,
+            "series_ids": series_ids,
+        }
+        return self
+
+    def _pretrain_update(self, y, X=None, fh=None):
+        """Train the pretrained network further, for ``train_epochs``, on another panel.
+
+        Series seen before keep their series embedding; new ones train its mean.
+        """
+        if not hasattr(self, "pretrained_network_"):  # fitted, but never pretrained
+            return self._pretrain(y, X, fh)
+        pretrained = self.pretrained_network_
+        pred_len = pretrained.config.pred_len if fh is None else _pretrain_pred_len(fh)
+        if pred_len != pretrained.config.pred_len:
+            raise ValueError(
+                f"fh passed to pretrain reaches {pred_len} steps ahead, but the forecaster "
+                f"was pretrained for {pretrained.config.pred_len}; pass the same fh (or "
+                "none) to pretrain further, or pretrain a new forecaster for another fh."
+            )
+        y, X = _match_pretrained(y, X, pred_len, self.pretrained_data_, pretrained.config)
+        data = self.pretrained_data_
+        fitted = self._train(y, X, pred_len, pretrained, self.train_epochs,
+                             data["series_ids"], data["freq"])  # fmt: skip
+        self.pretrained_network_ = fitted[0]
+        self.pretrained_history_ = self.pretrained_history_ + fitted[1]
+        return self
+
+    def _train(self, y, X, pred_len, network, epochs, series_ids, freq=None):
+        """Contexts of every series of ``y``, and a network trained on their windows.
+
+        ``network`` None builds a new one; else a copy of it is trained (not at all
+        with ``epochs=0``). ``series_ids`` maps series seen before to their row of the
+        series embedding; ``freq``, if given, is the frequency the data must have.
+
+        Returns
+        -------
+        tuple
+            ``(network, history, best_epoch, seed, device, freq, calendar spec,
+            {key: _Context}, {key: series id of the training series})``.
+        """
+        parts = _series_parts(y, X)
+        freq = _common_freq(parts, freq)
+        spec = calendar_spec(parts[0][1].index, None if freq == 1 else freq)
+        lengths, n_val_rows = _series_rows(parts, self.seq_len, pred_len,
+                                           self.validation_size, epochs > 0)  # fmt: skip
+        if network is None and self.series_embedding:
+            trained = [key for (key, y_i, _), n_val in zip(parts, n_val_rows)
+                       if len(y_i) - n_val >= self.seq_len + pred_len]  # fmt: skip
+            series_ids = {key: i for i, key in enumerate(trained)}
         device = resolve_device(self.device)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        series = _to_tensors(y, X, y_scaler, x_scaler, spec, device)
-        train_starts, val_starts = split_starts(n_rows, self.seq_len, pred_len, n_val_rows)
-        config = InformerConfig(
+        n_series = len(series_ids) if network is None else network.config.n_series
+        contexts, tensors = {}, []
+        for (key, y_i, X_i), n_val in zip(parts, n_val_rows):
+            # statistics of the training part only, as the original: the validation
+            # tail must not leak into the scaling
+            n_train = len(y_i) - n_val
+            y_scaler = _fit_scaler(y_i.iloc[:n_train], self.scale)
+            x_scaler = None if X_i is None else _fit_scaler(X_i.iloc[:n_train], self.scale)
+            series_id = series_ids.get(key, -1)
+            context = _Context(y_i, X_i, y_scaler, x_scaler, _constant_values(y_i), series_id)
+            if epochs:
+                tensors.append(_to_tensors(y_i, X_i, context, spec, device, n_series))
+            contexts[key] = _tail(context, self.seq_len + pred_len - 1)
+        history, best_epoch = [], 0
+        if network is None:
+            train_starts, val_starts = panel_starts(lengths, self.seq_len, pred_len, n_val_rows)
+            series = SeriesTensors.concat(tensors)
+            config = self._network_config(series, y.shape[1], pred_len, spec, n_series)
+            with seeded(seed, device):
+                network = Informer(config).to(device)
+                history, best_epoch = train_network(
+                    network,
+                    self._windows(series, train_starts, pred_len),
+                    None if val_starts is None else self._windows(series, val_starts, pred_len),
+                    **self._training_settings(epochs),
+                )
+        else:
+            network = copy.deepcopy(network).to(device)  # the pretrained one stays as it is
+            if epochs:
+                train_starts, val_starts = panel_starts(lengths, self.seq_len, pred_len, n_val_rows)
+                series = SeriesTensors.concat(tensors)
+                with seeded(seed, device):
+                    history, best_epoch = train_network(
+                        network,
+                        self._windows(series, train_starts, pred_len),
+                        None if val_starts is None else self._windows(series, val_starts, pred_len),
+                        **self._training_settings(epochs),
+                    )
+            network.eval()
+        return network, history, best_epoch, seed, device, freq, spec, contexts, series_ids
+
+    def _network_config(self, series, n_targets, pred_len, spec, n_series):
+        return InformerConfig(
             enc_in=series.values.shape[1],
             dec_in=series.values.shape[1],
-            c_out=y.shape[1],
+            c_out=n_targets,
             seq_len=self.seq_len,
             label_len=self.label_len,
             pred_len=pred_len,
@@ -317,33 +525,11 @@ class InformerForecaster(BaseForecaster):
             embed=self.embed,
             activation=self.activation,
             mark_sizes=spec.sizes,
+            n_series=n_series,
         )
-        with seeded(seed, device):
-            network = Informer(config).to(device)
-            history, best_epoch = train_network(
-                network,
-                self._windows(series, train_starts, pred_len),
-                None if val_starts is None else self._windows(series, val_starts, pred_len),
-                **self._training_settings(),
-            )
-        # assigned only now, so a failed fit leaves a previous fit untouched
-        self.network_ = network
-        self.history_ = history
-        self.best_epoch_ = best_epoch
-        self.n_parameters_ = sum(p.numel() for p in network.parameters() if p.requires_grad)
-        self.pred_len_ = pred_len
-        self.calendar_ = spec
-        self.y_scaler_ = y_scaler
-        self.X_scaler_ = x_scaler
-        self.seed_ = seed
-        self.device_ = device
-        self._freq = freq
-        self._y_constants = _constant_values(y)
-        self._context_y, self._context_X = _tail(y, X, self.seq_len + pred_len - 1)
-        return self
 
     def _predict(self, fh, X):
-        """Forecast the horizon after the cutoff from the last ``seq_len`` points.
+        """Forecast the horizon after the cutoff of every series from its last ``seq_len`` points.
 
         Parameters
         ----------
@@ -355,78 +541,114 @@ class InformerForecaster(BaseForecaster):
         Returns
         -------
         pd.DataFrame
-            Forecasts at the steps of ``fh``, on the scale and columns of ``y``.
+            Forecasts at the steps of ``fh``, on the scale and columns of ``y``; for a
+            panel or hierarchy, of every series, with the index levels of ``y``.
         """
-        y_past = self._context_y.iloc[-self.seq_len :]
-        future = ForecastingHorizon(
-            np.arange(1, self.pred_len_ + 1), is_relative=True, freq=fh.freq
-        ).to_absolute_index(self.cutoff)
-        X_all = None
-        if self.X_scaler_ is not None:
-            horizon = fh.to_absolute_index(self.cutoff)
-            _checks.check_predict_X(X, self._context_X.columns, horizon)
-            X_new = X[self._context_X.columns]
-            X_all = _append(self._context_X, X_new).reindex(y_past.index.append(future)).ffill()
-        # the future rows of y are placeholders: the decoder zeroes them
-        y_all = pd.concat([y_past, pd.DataFrame(0.0, index=future, columns=y_past.columns)])
-        series = _to_tensors(y_all, X_all, self.y_scaler_, self.X_scaler_, self.calendar_, self.device_)
-        windows = self._windows(series, torch.zeros(1, dtype=torch.long), self.pred_len_)
-        x_enc, mark_enc, x_dec, mark_dec, _ = windows.batch(torch.arange(1))
+        steps = np.asarray(fh.to_relative(self.cutoff), dtype=int) - 1
+        X_parts = dict(split_panel(X)) if X is not None else {}
+        n_series = self.network_.config.n_series
+        pasts, futures, tensors = [], [], []
+        for key, context in self._contexts.items():
+            y_past = context.y.iloc[-self.seq_len :]
+            # each series' steps count from its own last point
+            cutoff = self.cutoff if key is None else _checks.last_point(context.y.index, self._freq)
+            future = ForecastingHorizon(
+                np.arange(1, self.pred_len_ + 1), is_relative=True, freq=fh.freq
+            ).to_absolute_index(cutoff)
+            X_all = None
+            if context.x_scaler is not None:
+                X_i = X_parts.get(key)
+                if key is not None and X is not None and X_i is None:
+                    raise ValueError(
+                        f"X passed to predict lacks series {key!r}; pass X holding the "
+                        "future values of every series for the steps of fh."
+                    )
+                horizon = future[steps] if key is not None else fh.to_absolute_index(cutoff)
+                _checks.check_predict_X(X_i, context.X.columns, horizon)
+                X_new = X_i[context.X.columns]
+                X_all = _append(context.X, X_new).reindex(y_past.index.append(future)).ffill()
+            # the future rows of y are placeholders: the decoder zeroes them
+            y_all = pd.concat([y_past, pd.DataFrame(0.0, index=future, columns=y_past.columns)])
+            tensors.append(_to_tensors(y_all, X_all, context, self.calendar_, self.device_, n_series))
+            pasts.append(y_past)
+            futures.append(future)
+        series = SeriesTensors.concat(tensors)
+        starts = torch.arange(len(tensors), device=self.device_) * (self.seq_len + self.pred_len_)
+        windows = self._windows(series, starts, self.pred_len_)
+        idx = torch.arange(len(tensors))
+        x_enc, mark_enc, x_dec, mark_dec, _ = windows.batch(idx)
         with seeded(self.seed_, self.device_), torch.inference_mode():
             self.network_.eval()
-            out = self.network_(x_enc, mark_enc, x_dec, mark_dec)[0]  # (pred_len, c_out)
-        values = self.y_scaler_.inverse_transform(out.cpu().numpy().astype(np.float64))
-        values = _hold_constants(values, y_past.to_numpy(np.float64), self._y_constants)
-        steps = np.asarray(fh.to_relative(self.cutoff), dtype=int) - 1
-        if not np.isfinite(values[steps]).all():
-            # the loss is checked before each step, so a last step can diverge unseen
-            raise TrainingDiverged(
-                "The fitted network forecasts NaN or infinite values: its training "
-                "diverged, or the inputs are too large for float32 arithmetic. Keep "
-                f"scale=True (now {self.scale}), lower learning_rate (now "
-                f"{self.learning_rate:g}) or set gradient_clip, and fit again."
-            )
-        return pd.DataFrame(values[steps], index=future[steps], columns=y_past.columns)
+            out = self.network_(x_enc, mark_enc, x_dec, mark_dec, series_id=windows.series_ids(idx))
+        out = out.cpu().numpy().astype(np.float64)  # (n_series, pred_len, c_out)
+        parts = []
+        for i, (key, context) in enumerate(self._contexts.items()):
+            values = context.y_scaler.inverse_transform(out[i])
+            values = _hold_constants(values, pasts[i].to_numpy(np.float64), context.constants)
+            if not np.isfinite(values[steps]).all():
+                # the loss is checked before each step, so a last step can diverge unseen
+                raise TrainingDiverged(
+                    "The fitted network forecasts NaN or infinite values: its training "
+                    "diverged, or the inputs are too large for float32 arithmetic. Keep "
+                    f"scale=True (now {self.scale}), lower learning_rate (now "
+                    f"{self.learning_rate:g}) or set gradient_clip, and fit again."
+                )
+            frame = pd.DataFrame(values[steps], index=futures[i][steps], columns=pasts[i].columns)
+            parts.append((key, frame))
+        return join_panel(parts, self._index_names)
 
     def _update(self, y, X=None, update_params=True):
         """Move the cutoff to the end of ``y``; fine-tune on its windows if asked.
 
-        Forecasts always start from the newest ``seq_len`` points. With
+        Forecasts always start from the newest ``seq_len`` points of every series. With
         ``update_params=True`` the network is trained further, for ``train_epochs``
-        epochs at the current scaling, on the windows whose targets contain new points.
+        epochs at the current scaling, on the windows whose targets contain new points,
+        of every series of ``y``.
         """
-        if y.shape[1] == 1:  # a univariate Series may come under another name
-            y = y.set_axis(self._context_y.columns, axis=1)
-        y = y[self._context_y.columns]
-        context_y = _append(self._context_y, y)
-        context_X = None
-        if self._context_X is not None:
-            context_X = _append(self._context_X, X.loc[y.index, self._context_X.columns])
+        X_parts = dict(split_panel(X)) if X is not None else {}
+        contexts = dict(self._contexts)
         keep = self.seq_len + self.pred_len_ - 1
-        if update_params:
-            n_rows = len(context_y)
-            starts = window_starts(n_rows, self.seq_len, self.pred_len_, n_rows - len(y))
-            if len(starts):  # else too few points for a whole training window
-                self._fine_tune(context_y, context_X, starts)
-        self._context_y, self._context_X = _tail(context_y, context_X, keep)
+        n_series = self.network_.config.n_series
+        tensors, starts = [], []
+        for key, y_i in split_panel(y):
+            context = contexts[key]
+            if y_i.shape[1] == 1:  # a univariate Series may come under another name
+                y_i = y_i.set_axis(context.y.columns, axis=1)
+            y_i = y_i[context.y.columns]
+            context_y = _append(context.y, y_i)
+            context_X = None
+            if context.X is not None:
+                context_X = _append(context.X, X_parts[key].loc[y_i.index, context.X.columns])
+            context = dataclasses.replace(context, y=context_y, X=context_X)
+            if update_params:
+                n_rows = len(context_y)
+                new = window_starts(n_rows, self.seq_len, self.pred_len_, n_rows - len(y_i))
+                if len(new):  # else too few points for a whole training window
+                    offset = sum(len(t) for t in tensors)
+                    tensors.append(_to_tensors(context_y, context_X, context, self.calendar_,
+                                               self.device_, n_series))  # fmt: skip
+                    starts.append(new.to(self.device_) + offset)
+            contexts[key] = _tail(context, keep)
+        if tensors:
+            self._fine_tune(SeriesTensors.concat(tensors), torch.cat(starts))
+        self._contexts = contexts
         return self
 
-    def _fine_tune(self, y, X, starts):
-        series = _to_tensors(y, X, self.y_scaler_, self.X_scaler_, self.calendar_, self.device_)
+    def _fine_tune(self, series, starts):
         network = copy.deepcopy(self.network_)  # train a copy: an error keeps the old
         with seeded(self.seed_ + len(self.history_), self.device_):
             history, _ = train_network(
                 network,
                 self._windows(series, starts, self.pred_len_),
-                **self._training_settings(),
+                **self._training_settings(self.train_epochs),
             )
         self.network_ = network
         self.history_ = self.history_ + history
 
-    def _training_settings(self):
-        """The fit loop's hyperparameters, shared by fit and fine-tuning in update."""
+    def _training_settings(self, epochs):
+        """The fit loop's hyperparameters, shared by fit, pretrain and fine-tuning."""
         return dict(
-            epochs=self.train_epochs,
+            epochs=epochs,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
             patience=self.patience,
@@ -445,10 +667,11 @@ class InformerForecaster(BaseForecaster):
         GPU thus loads on a machine without one.
         """
         state = self.__dict__.copy()
-        network = state.get("network_")
-        if network is not None:
-            weights = {k: v.detach().cpu() for k, v in network.state_dict().items()}
-            state["network_"] = (network.config, weights)
+        for name in ("network_", "pretrained_network_"):
+            network = state.get(name)
+            if network is not None:
+                weights = {k: v.detach().cpu() for k, v in network.state_dict().items()}
+                state[name] = (network.config, weights)
         state["_saved_by"] = {"format": _STATE_FORMAT, "informer_sk": informer_sk.__version__}
         return state
 
@@ -463,13 +686,22 @@ class InformerForecaster(BaseForecaster):
                 f"{informer_sk.__version__} reads formats up to {_STATE_FORMAT}; upgrade "
                 "informer_sk to load it, or fit the forecaster again."
             )
-        if isinstance(state.get("network_"), tuple):
-            config, weights = state["network_"]
-            device = _available(state["device_"])
-            with torch.random.fork_rng(devices=[]):  # initial weights, about to be replaced
-                network = Informer(config)
-            network.load_state_dict(weights)
-            state["network_"] = network.to(device).eval()
+        if saved_by["format"] == 1 and "_context_y" in state:  # one series, kept flat
+            state["_contexts"] = {
+                None: _Context(state.pop("_context_y"), state.pop("_context_X"),
+                               state["y_scaler_"], state["X_scaler_"],
+                               state.pop("_y_constants"), -1)  # fmt: skip
+            }
+            state["_index_names"] = list(state["_contexts"][None].y.index.names)
+        device = _available(state.get("device_", torch.device("cpu")))
+        for name in ("network_", "pretrained_network_"):
+            if isinstance(state.get(name), tuple):
+                config, weights = state[name]
+                with torch.random.fork_rng(devices=[]):  # initial weights, about to be replaced
+                    network = Informer(config)
+                network.load_state_dict(weights)
+                state[name] = network.to(device).eval()
+        if "device_" in state:
             state["device_"] = device
         self.__dict__.update(state)
 
@@ -499,12 +731,14 @@ class InformerForecaster(BaseForecaster):
         }
         return [
             small,
-            {**small, "attn": "full", "embed": "fixed", "distil": False, "activation": "relu"},
+            {**small, "attn": "full", "embed": "fixed", "distil": False, "activation": "relu",
+             "series_embedding": True, "fine_tune_epochs": 0},  # fmt: skip
         ]
 
 
 # version of what __getstate__ writes; raise it when the pickled attributes change
-_STATE_FORMAT = 1
+# 2: per-series contexts (_contexts) and the pretrained network
+_STATE_FORMAT = 2
 
 _CHOICES = {
     "attn": ("prob", "full"),
@@ -516,6 +750,7 @@ _POSITIVE_INTS = (
     "seq_len", "d_model", "n_heads", "e_layers", "d_layers", "d_ff", "factor",
     "train_epochs", "batch_size", "patience",
 )  # fmt: skip
+_NON_NEGATIVE_INTS = ("fine_tune_epochs",)
 
 
 def _check_params(forecaster):
@@ -524,11 +759,17 @@ def _check_params(forecaster):
     for name in _POSITIVE_INTS:
         if not isinstance(p[name], (int, np.integer)) or isinstance(p[name], bool) or p[name] < 1:
             raise ValueError(f"{name}={p[name]!r} must be a positive integer.")
+    for name in _NON_NEGATIVE_INTS:
+        if not isinstance(p[name], (int, np.integer)) or isinstance(p[name], bool) or p[name] < 0:
+            raise ValueError(
+                f"{name}={p[name]!r} must be a non-negative integer (0 forecasts "
+                "zero-shot with the pretrained network)."
+            )
     if not isinstance(p["label_len"], (int, np.integer)) or not 0 <= p["label_len"] <= p["seq_len"]:
         raise ValueError(
             f"label_len={p['label_len']!r} must be an integer in [0, seq_len={p['seq_len']}]."
         )
-    for name in ("distil", "scale", "verbose"):
+    for name in ("distil", "series_embedding", "scale", "verbose"):
         if not isinstance(p[name], (bool, np.bool_)):
             raise ValueError(f"{name}={p[name]!r} must be True or False.")
     if p["distil"]:
@@ -631,15 +872,197 @@ def _fit_scaler(frame, scale):
     return StandardScaler(with_mean=scale, with_std=scale).fit(frame.to_numpy(np.float64))
 
 
-def _to_tensors(y, X, y_scaler, x_scaler, spec, device):
-    """Scale a frame (and its exogenous frame) into the network's tensors."""
-    y_values = y_scaler.transform(y.to_numpy(np.float64))
-    X_values = None if X is None else x_scaler.transform(X.to_numpy(np.float64))
-    return SeriesTensors.from_arrays(y_values, X_values, calendar_marks(y.index, spec), device)
+@dataclasses.dataclass
+class _Context:
+    """What the forecaster keeps of one series: its last points, scaling and identity."""
+
+    y: pd.DataFrame
+    X: pd.DataFrame | None
+    y_scaler: StandardScaler
+    x_scaler: StandardScaler | None
+    constants: np.ndarray  # per column: its value where constant in training, else NaN
+    series_id: int  # row of the series embedding; -1 for a series not trained on
 
 
-def _tail(y, X, n_rows):
-    return y.iloc[-n_rows:], None if X is None else X.iloc[-n_rows:]
+def _to_tensors(y, X, context, spec, device, n_series):
+    """Scale a frame (and its exogenous frame) with a series' statistics into tensors."""
+    y_values = context.y_scaler.transform(y.to_numpy(np.float64))
+    X_values = None if X is None else context.x_scaler.transform(X.to_numpy(np.float64))
+    marks = calendar_marks(y.index, spec)
+    series_id = context.series_id if n_series else None
+    return SeriesTensors.from_arrays(y_values, X_values, marks, device, series_id)
+
+
+def _tail(context, n_rows):
+    X = None if context.X is None else context.X.iloc[-n_rows:]
+    return dataclasses.replace(context, y=context.y.iloc[-n_rows:], X=X)
+
+
+def _series_parts(y, X):
+    """``[(key, y, X), ...]`` of every series; X's rows beyond y's are dropped."""
+    X_parts = dict(split_panel(X)) if X is not None else {}
+    return [
+        (key, y_i, None if X is None else X_parts[key].loc[y_i.index])
+        for key, y_i in split_panel(y)
+    ]
+
+
+def _series_name(key):
+    return "y" if key is None else f"y series {key!r}"
+
+
+def _common_freq(parts, expected=None):
+    """The frequency every series shares; ``expected`` is the pretrained one."""
+    freqs = [(key, _checks.index_freq(y_i.index, _series_name(key))) for key, y_i, _ in parts]
+    key, freq = freqs[0]
+    for other, other_freq in freqs[1:]:
+        if other_freq != freq:
+            raise ValueError(
+                f"The series of y have different frequencies: series {key!r} has "
+                f"{_checks.freq_str(freq)}, series {other!r} has "
+                f"{_checks.freq_str(other_freq)}. One InformerForecaster models series "
+                "of one frequency: resample them onto one grid, e.g. with "
+                "y.groupby(level=...).resample(...), or fit one forecaster per frequency."
+            )
+    if expected is not None and freq != expected:
+        raise ValueError(
+            f"y has frequency {_checks.freq_str(freq)}, but the forecaster was pretrained "
+            f"on series of frequency {_checks.freq_str(expected)}; pass series of that "
+            "frequency, or pretrain a forecaster on series like these."
+        )
+    return freq
+
+
+def _series_rows(parts, seq_len, pred_len, validation_size, train):
+    """Rows and validation tail of every series, raising where they cannot serve.
+
+    Every series needs ``seq_len`` points to be forecast. For training, a series too
+    short for a training window is skipped with a warning (its tail is set to 0) as
+    long as another series gives windows; one series alone keeps its own messages.
+    """
+    lengths = [len(y_i) for _, y_i, _ in parts]
+    if parts[0][0] is None and train:
+        n_val = _checks.n_validation_rows(lengths[0], validation_size, pred_len)
+        _checks.check_length(lengths[0], seq_len, pred_len, n_val)
+        return lengths, [n_val]
+    for (key, _, _), n_rows in zip(parts, lengths):
+        if n_rows < seq_len:
+            raise ValueError(
+                f"{_series_name(key)} has {n_rows} time points, but every series needs "
+                f"at least seq_len={seq_len} to be forecast; pass more of its history, "
+                "drop it, or lower seq_len."
+            )
+    if not train:
+        return lengths, [0] * len(parts)
+    n_val_rows = [int(round(validation_size * n)) if validation_size else 0 for n in lengths]
+    short = [i for i, n in enumerate(lengths) if n - n_val_rows[i] < seq_len + pred_len]
+    if len(short) == len(parts):
+        longest = int(np.argmax(lengths))
+        raise ValueError(
+            f"None of the {len(parts)} series of y gives a training window: each needs "
+            f"seq_len={seq_len} + max(fh)={pred_len} points before its validation tail "
+            f"(validation_size={validation_size}); the longest, series "
+            f"{parts[longest][0]!r}, has {lengths[longest]}. Pass longer series, or "
+            "lower seq_len or validation_size."
+        )
+    if short:
+        keys = [parts[i][0] for i in short]
+        warnings.warn(
+            f"{len(short)} of the {len(parts)} series of y are too short for a training "
+            f"window (seq_len={seq_len} + max(fh)={pred_len} points before the "
+            f"validation tail) and are only forecast, not trained on: {keys[:5]}"
+            + (" ..." if len(keys) > 5 else ""),
+            stacklevel=4,
+        )
+        for i in short:
+            n_val_rows[i] = 0
+    if validation_size and max(n_val_rows) < pred_len:
+        raise ValueError(
+            f"validation_size={validation_size} keeps at most {max(n_val_rows)} points of "
+            f"a series for validation, fewer than the horizon max(fh)={pred_len}, so no "
+            "validation window fits; raise validation_size, pass longer series, or set "
+            "validation_size=0 to train without early stopping."
+        )
+    return lengths, n_val_rows
+
+
+def _pretrain_pred_len(fh):
+    """The network's horizon from pretrain's ``fh``: its largest relative step."""
+    if fh is None:
+        raise ValueError(
+            "pretrain needs fh, the steps ahead the network learns to forecast; fit "
+            "after pretrain can forecast up to its largest step. Pass e.g. "
+            "pretrain(y, fh=[1, 2, 3])."
+        )
+    steps = np.asarray(fh.to_numpy()) if fh.is_relative else None
+    if steps is None or not np.issubdtype(steps.dtype, np.integer) or steps.min() < 1:
+        raise ValueError(
+            f"fh passed to pretrain must be steps ahead, integers of at least 1, e.g. "
+            f"fh=[1, 2, 3], but got {list(fh.to_pandas())[:5]}: the series of a panel "
+            "end at different times."
+        )
+    return int(steps.max())
+
+
+def _match_pretrained(y, X, pred_len, data, config):
+    """``y`` and ``X`` with the pretrained columns in their order; raise where they differ."""
+    if pred_len > config.pred_len:
+        raise ValueError(
+            f"fh reaches {pred_len} steps ahead, but the pretrained network forecasts at "
+            f"most {config.pred_len} (the largest step of the fh passed to pretrain); "
+            "pass fh within it, or pretrain again with a longer fh."
+        )
+    y_columns, X_columns = data["y_columns"], data["X_columns"]
+    # the pretrained names put columns in their order; other names are taken by position
+    if y.shape[1] != len(y_columns):
+        raise ValueError(
+            f"y passed to fit has {y.shape[1]} columns {list(y.columns)}, but the forecaster "
+            f"was pretrained on y with {len(y_columns)}, {y_columns}; pass as many columns, "
+            "in the pretrained order, or pretrain on series like these."
+        )
+    if set(y.columns) == set(y_columns):
+        y = y[y_columns]
+    if (X is None) != (X_columns is None):
+        raise ValueError(
+            "X passed to fit is "
+            + ("None, but the forecaster was pretrained with exogenous X: pass X "
+               f"with columns {X_columns}." if X is None else
+               "given, but the forecaster was pretrained without X: pass X=None, "
+               "or pretrain with X.")  # fmt: skip
+        )
+    if X is not None:
+        if X.shape[1] != len(X_columns):
+            raise ValueError(
+                f"X passed to fit has {X.shape[1]} columns {list(X.columns)}, but the "
+                f"forecaster was pretrained on X with {len(X_columns)}, {X_columns}; pass "
+                "as many columns, in the pretrained order."
+            )
+        if set(X.columns) == set(X_columns):
+            X = X[X_columns]
+    return y, X
+
+
+def _check_update_series(y, X, contexts, freq):
+    """Check update's data, series by series, against the fitted contexts."""
+    y_frame = y.to_frame() if isinstance(y, pd.Series) else y
+    if not (isinstance(y_frame, pd.DataFrame) and isinstance(y_frame.index, pd.MultiIndex)):
+        if None in contexts:
+            context = contexts[None]
+            _checks.check_update_data(y, X, context.y, context.X, freq)
+        return
+    X_parts = dict(split_panel(X)) if isinstance(X, pd.DataFrame) else {}
+    for key, y_i in split_panel(y_frame):
+        context = contexts.get(key)
+        if context is None:
+            raise ValueError(
+                f"y passed to update holds series {key!r}, which the forecaster was not "
+                f"fitted on (it knows {list(contexts)[:5]}); update continues fitted "
+                "series: fit again to add series."
+            )
+        X_i = X_parts.get(key) if X is not None else None
+        if X is not None and context.X is not None and X_i is None:
+            raise ValueError(f"X passed to update lacks series {key!r}; pass X of every series of y.")
+        _checks.check_update_data(y_i, X_i, context.y, context.X, freq)
 
 
 def _append(old, new):

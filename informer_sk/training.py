@@ -47,7 +47,8 @@ def seeded(seed, device):
 
 def _forward_loss(network, windows, idx):
     x_enc, mark_enc, x_dec, mark_dec, target = windows.batch(idx)
-    return F.mse_loss(network(x_enc, mark_enc, x_dec, mark_dec), target)
+    out = network(x_enc, mark_enc, x_dec, mark_dec, series_id=windows.series_ids(idx))
+    return F.mse_loss(out, target)
 
 
 def _bar_losses(record):

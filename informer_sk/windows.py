@@ -9,14 +9,26 @@ One window starting at row ``s`` of a series of ``T`` rows holds (paper, Sec. 3 
 - target: the targets of rows ``[s + seq_len, s + seq_len + pred_len)``.
 
 The whole series lives in one tensor; a batch is gathered from it by index arithmetic,
-so no pandas object is touched inside the training loop.
+so no pandas object is touched inside the training loop. Many series (a panel) are
+stacked end to end in one such tensor, each scaled with its own statistics; a window
+start is kept only where the whole window lies inside one series
+(:func:`panel_starts`), so no window crosses from one series into the next.
 """
 
-__all__ = ["SeriesTensors", "Windows", "window_starts", "split_starts"]
+__all__ = [
+    "SeriesTensors",
+    "Windows",
+    "window_starts",
+    "split_starts",
+    "panel_starts",
+    "split_panel",
+    "join_panel",
+]
 
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import torch
 
 
@@ -31,19 +43,39 @@ class SeriesTensors:
     marks : torch.Tensor
         ``(T, n_fields)`` int64 calendar fields.
     n_targets : int
+    series_id : torch.Tensor or None
+        ``(T,)`` int64, the series each row belongs to (for the series embedding);
+        None when the network has no series embedding.
     """
 
     values: torch.Tensor
     marks: torch.Tensor
     n_targets: int
+    series_id: torch.Tensor | None = None
 
     @classmethod
-    def from_arrays(cls, y, X, marks, device="cpu"):
+    def from_arrays(cls, y, X, marks, device="cpu", series_id=None):
         values = y if X is None else np.concatenate([y, X], axis=1)
         return cls(
             values=torch.as_tensor(values, dtype=torch.float32, device=device),
             marks=torch.as_tensor(marks, dtype=torch.long, device=device),
             n_targets=y.shape[1],
+            series_id=None
+            if series_id is None
+            else torch.full((len(values),), series_id, dtype=torch.long, device=device),
+        )
+
+    @classmethod
+    def concat(cls, parts):
+        """Stack series end to end; row ``r`` of part ``i`` becomes row ``offset_i + r``."""
+        if len(parts) == 1:
+            return parts[0]
+        ids = [p.series_id for p in parts]
+        return cls(
+            values=torch.cat([p.values for p in parts]),
+            marks=torch.cat([p.marks for p in parts]),
+            n_targets=parts[0].n_targets,
+            series_id=None if ids[0] is None else torch.cat(ids),
         )
 
     def __len__(self):
@@ -79,6 +111,12 @@ class Windows:
         x_dec[:, self.label_len :, :k] = 0.0  # the unknown future: zero placeholders
         return x_enc, marks[enc_rows], x_dec, marks[dec_rows], target
 
+    def series_ids(self, idx):
+        """Series of the windows ``starts[idx]``, ``(B,)``; None without series embedding."""
+        if self.series.series_id is None:
+            return None
+        return self.series.series_id[self.starts[idx]]
+
 
 def window_starts(n_rows, seq_len, pred_len, first_target_row=0):
     """Starts of every window whose target fits in ``n_rows`` rows.
@@ -100,3 +138,54 @@ def split_starts(n_rows, seq_len, pred_len, n_val_rows):
     train = window_starts(n_rows - n_val_rows, seq_len, pred_len)
     val = window_starts(n_rows, seq_len, pred_len, n_rows - n_val_rows) if n_val_rows else None
     return train, val
+
+
+def panel_starts(lengths, seq_len, pred_len, n_val_rows):
+    """Training and validation starts over series stacked end to end.
+
+    ``lengths[i]`` and ``n_val_rows[i]`` are the rows and validation tail of series
+    ``i``; its windows are :func:`split_starts`'s, shifted by the rows of the series
+    before it, so every window lies inside one series. Validation starts are None
+    when no series has a validation tail.
+    """
+    train, val, offset = [], [], 0
+    for n_rows, n_val in zip(lengths, n_val_rows):
+        t, v = split_starts(n_rows, seq_len, pred_len, n_val)
+        train.append(t + offset)
+        if v is not None:
+            val.append(v + offset)
+        offset += n_rows
+    return torch.cat(train), torch.cat(val) if val else None
+
+
+def split_panel(frame):
+    """The series of a frame: ``[(key, series frame), ...]`` in order of first appearance.
+
+    A frame with a plain time index is one series, with key None; in sktime's panel
+    (``pd-multiindex``) and hierarchical (``pd_multiindex_hier``) frames the last index
+    level is time and the levels before it name the series (a tuple for hierarchies).
+    """
+    if not isinstance(frame.index, pd.MultiIndex):
+        return [(None, frame)]
+    levels = list(range(frame.index.nlevels - 1))
+    key_level = levels[0] if len(levels) == 1 else levels
+    return [
+        (key, part.droplevel(levels))
+        for key, part in frame.groupby(level=key_level, sort=False, observed=True)
+    ]
+
+
+def join_panel(parts, names):
+    """Inverse of :func:`split_panel`: series frames back into one frame.
+
+    ``names`` are the index level names of the frame that was split; for one series
+    with key None the frame is returned as it is.
+    """
+    if len(parts) == 1 and parts[0][0] is None:
+        return parts[0][1]
+    frames = []
+    for key, part in parts:
+        key = key if isinstance(key, tuple) else (key,)
+        index = pd.MultiIndex.from_arrays([*([k] * len(part) for k in key), part.index], names=names)
+        frames.append(part.set_axis(index))
+    return pd.concat(frames)

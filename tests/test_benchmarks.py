@@ -213,3 +213,24 @@ def test_speed_main_tiny(capsys):
     speed.main(["--tiny"])
     out = capsys.readouterr().out
     assert "| FLOPs per step" in out and "| network forward, batch 32" in out
+
+
+def test_pretrain_benchmark_compares_three_models_on_a_tiny_panel():
+    from informer_sk.benchmarks import pretrain
+
+    panel, held_out = pretrain.synthetic_panel(n_series=3, length=60, held_out_len=40)
+    params = dict(seq_len=8, label_len=4, d_model=8, n_heads=2, d_ff=16, train_epochs=1,
+                  batch_size=32, validation_size=0, device="cpu", random_state=0)  # fmt: skip
+    table = pretrain.compare(panel, held_out, [1, 2], params, initial_window=24, step_length=8,
+                             fine_tune_epochs=1)  # fmt: skip
+    assert list(table.index) == ["zero-shot", "fine-tuned", "scratch"]
+    assert (table["n_folds"] == 2).all() and np.isfinite(table["mae"]).all()
+
+
+def test_ett_panel_cuts_the_training_months_into_column_months():
+    from informer_sk.benchmarks import pretrain
+
+    frame = _hourly_frame(13 * 30 * 24, n_columns=2).rename(columns={"c1": "OT"})
+    panel, held_out = pretrain.ett_panel(frame, held_out_len=48)
+    assert panel.index.get_level_values(0).nunique() == 2 * 12
+    assert held_out.index[0] == frame.index[12 * 30 * 24] and len(held_out) == 48

@@ -1,9 +1,18 @@
 """Sliding encoder/decoder windows: rows, placeholders, targets, splits."""
 
 import numpy as np
+import pandas as pd
 import torch
 
-from informer_sk.windows import SeriesTensors, Windows, split_starts, window_starts
+from informer_sk.windows import (
+    SeriesTensors,
+    Windows,
+    join_panel,
+    panel_starts,
+    split_panel,
+    split_starts,
+    window_starts,
+)
 
 
 def _series(n_rows=20, n_targets=2, n_exog=1):
@@ -52,3 +61,38 @@ def test_validation_targets_lie_in_the_tail_and_training_targets_before():
     assert len(val) == 8 - 4 + 1
     train_all, none = split_starts(30, 6, 4, 0)
     assert none is None and len(train_all) == 30 - 10 + 1
+
+
+def test_panel_windows_never_cross_from_one_series_into_the_next():
+    lengths, n_val = [15, 9, 20], [4, 0, 5]
+    train, val = panel_starts(lengths, seq_len=6, pred_len=3, n_val_rows=n_val)
+    bounds = np.cumsum([0, *lengths])
+    for starts in (train, val):
+        for s in starts.tolist():
+            series = np.searchsorted(bounds, s, side="right") - 1
+            assert s + 6 + 3 <= bounds[series + 1]  # the whole window inside its series
+    # each series gives split_starts' windows: 15-4-9+1, 9-9+1, 20-5-9+1 for training
+    assert len(train) == 3 + 1 + 7 and len(val) == (4 - 3 + 1) + (5 - 3 + 1)
+
+
+def test_stacked_series_keep_their_rows_and_ids():
+    a = SeriesTensors.from_arrays(np.zeros((5, 1)), None, np.zeros((5, 0)), series_id=0)
+    b = SeriesTensors.from_arrays(np.ones((3, 1)), None, np.zeros((3, 0)), series_id=1)
+    both = SeriesTensors.concat([a, b])
+    assert len(both) == 8 and both.values[5:].eq(1).all()
+    windows = Windows(both, torch.tensor([0, 5]), seq_len=2, label_len=1, pred_len=1)
+    assert windows.series_ids(torch.arange(2)).tolist() == [0, 1]
+    assert Windows(_series(), torch.arange(3), 6, 2, 4).series_ids(torch.arange(3)) is None
+
+
+def test_split_panel_and_join_panel_round_trip_in_the_order_of_the_series():
+    index = pd.MultiIndex.from_tuples(
+        [("b", 0), ("b", 1), ("a", 5), ("a", 6), ("a", 7)], names=["id", "t"]
+    )
+    frame = pd.DataFrame({"v": np.arange(5.0)}, index=index)
+    parts = split_panel(frame)
+    assert [key for key, _ in parts] == ["b", "a"]
+    assert list(parts[1][1].index) == [5, 6, 7]
+    pd.testing.assert_frame_equal(join_panel(parts, frame.index.names), frame)
+    single = frame.loc["a"]
+    assert split_panel(single)[0][0] is None and join_panel(split_panel(single), None) is single

@@ -12,7 +12,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["CalendarEmbedding", "DataEmbedding", "PositionalEmbedding", "TokenEmbedding"]
+__all__ = [
+    "CalendarEmbedding",
+    "DataEmbedding",
+    "PositionalEmbedding",
+    "SeriesEmbedding",
+    "TokenEmbedding",
+]
 
 
 def _sinusoid_table(n_positions, d_model):
@@ -169,3 +175,30 @@ class DataEmbedding(nn.Module):
         if self.calendar_embedding is not None:
             x = x + self.calendar_embedding(x_mark)
         return self.dropout(x)
+
+
+class SeriesEmbedding(nn.Module):
+    """A learned vector per training series, added to every position of its windows.
+
+    Lets one global network tell the series of a panel apart. A series it was not
+    trained on (id -1) gets the mean of the learned vectors: the "average series",
+    which is what zero-shot forecasts of unseen series should assume.
+
+    Parameters
+    ----------
+    n_series : int
+        Number of training series; ids are ``0 .. n_series - 1``, and -1.
+    d_model : int
+        Output width.
+    """
+
+    def __init__(self, n_series, d_model):
+        super().__init__()
+        self.table = nn.Parameter(torch.randn(n_series, d_model) * 0.02)
+
+    def forward(self, series_id):
+        """Embed (B,) integer ids as (B, 1, d_model), broadcastable over positions."""
+        known = series_id >= 0
+        rows = self.table[series_id.clamp(min=0)]  # (B, d_model)
+        rows = torch.where(known[:, None], rows, self.table.mean(0))  # unseen: the mean
+        return rows[:, None, :]  # (B, 1, d_model)

@@ -8,10 +8,11 @@ and predicts all ``pred_len`` steps in one forward pass.
 
 from dataclasses import dataclass
 
+import torch
 from torch import nn
 
 from informer_sk.nn.attention import AttentionLayer, FullAttention, ProbSparseAttention
-from informer_sk.nn.embedding import DataEmbedding
+from informer_sk.nn.embedding import DataEmbedding, SeriesEmbedding
 
 __all__ = [
     "Decoder",
@@ -67,6 +68,8 @@ class InformerConfig:
         Activation of the feed-forward blocks.
     mark_sizes : tuple of int, default=()
         Cardinality of each integer calendar field; () means no calendar term.
+    n_series : int, default=0
+        Series of a panel that get a learned series embedding; 0 means none.
     """
 
     enc_in: int
@@ -87,6 +90,7 @@ class InformerConfig:
     embed: str = "timeF"
     activation: str = "gelu"
     mark_sizes: tuple[int, ...] = ()
+    n_series: int = 0
 
 
 def _self_attention(config, causal):
@@ -318,8 +322,14 @@ class Informer(nn.Module):
         )
         self.encoder = Encoder(config)
         self.decoder = Decoder(config)
+        # created last, so the other weights draw the same initial values with or without
+        self.series_embedding = None
+        if config.n_series:
+            self.series_embedding = SeriesEmbedding(config.n_series, config.d_model)
 
-    def forward(self, x_enc, x_mark_enc, x_dec, x_mark_dec, return_attention=False):
+    def forward(
+        self, x_enc, x_mark_enc, x_dec, x_mark_dec, return_attention=False, series_id=None
+    ):
         """Forecast the next ``pred_len`` steps.
 
         Parameters
@@ -334,6 +344,9 @@ class Informer(nn.Module):
             (B, label_len + pred_len, n_fields) long.
         return_attention : bool, default=False
             Also return the attention diagnostics of every layer.
+        series_id : torch.Tensor, optional
+            (B,) long: the series of each window, -1 for one unseen in training; used
+            only with ``n_series > 0``, where None counts every window as unseen.
 
         Returns
         -------
@@ -345,12 +358,17 @@ class Informer(nn.Module):
             ``ProbSparseAttention``).
         """
         pred_len = self.config.pred_len
-        memory, enc_infos = self.encoder(self.enc_embedding(x_enc, x_mark_enc), return_attention)
+        enc_in = self.enc_embedding(x_enc, x_mark_enc)  # (B, seq_len, d_model)
+        dec_in = self.dec_embedding(x_dec, x_mark_dec)  # (B, label_len + pred_len, d_model)
+        if self.series_embedding is not None:
+            if series_id is None:
+                series_id = torch.full((x_enc.shape[0],), -1, device=x_enc.device)
+            series = self.series_embedding(series_id)  # (B, 1, d_model)
+            enc_in, dec_in = enc_in + series, dec_in + series
+        memory, enc_infos = self.encoder(enc_in, return_attention)
         # diagnostics cover every decoder position, so they take the unshortened path
         n_outputs = None if return_attention else pred_len
-        out, self_infos, cross_infos = self.decoder(
-            self.dec_embedding(x_dec, x_mark_dec), memory, n_outputs, return_attention
-        )
+        out, self_infos, cross_infos = self.decoder(dec_in, memory, n_outputs, return_attention)
         out = out[:, -pred_len:]  # (B, pred_len, c_out)
         if not return_attention:
             return out
