@@ -21,7 +21,15 @@ import informer_sk
 from informer_sk import _checks
 from informer_sk.calendar import calendar_marks, calendar_spec
 from informer_sk.nn import Informer, InformerConfig
-from informer_sk.training import TrainingDiverged, resolve_device, seeded, train_network
+from informer_sk.training import (
+    TrainingDiverged,
+    autocast,
+    check_precision,
+    resolve_device,
+    seeded,
+    torch_threads,
+    train_network,
+)
 from informer_sk.windows import SeriesTensors, Windows, split_starts, window_starts
 
 
@@ -94,6 +102,17 @@ class InformerForecaster(BaseForecaster):
         global torch RNG is never touched.
     device : str, default="auto"
         Torch device; "auto" picks CUDA, then MPS, then the CPU.
+    precision : {"fp32", "bf16"}, default="fp32"
+        Arithmetic of the forward passes in training and predict. "bf16" runs them
+        under bfloat16 autocast on the CPU or CUDA (not MPS); losses, weights and the
+        optimiser stay float32 and forecasts are float32. It is only faster on
+        hardware with native bf16 (CPUs with AVX-512 BF16 or AMX, Ampere or newer
+        GPUs); elsewhere it works, slowly, and warns once.
+    n_threads : int or None, default=None
+        Torch's intra-op CPU threads during ``fit``, ``update`` and ``predict``; the
+        caller's setting is restored afterwards. None leaves torch's setting. With
+        parallel workers (loky, dask), keep workers times ``n_threads`` at most the
+        number of cores.
     verbose : bool, default=False
         Show a progress bar with the loss for each epoch.
 
@@ -190,6 +209,8 @@ class InformerForecaster(BaseForecaster):
         scale=True,
         random_state=None,
         device="auto",
+        precision="fp32",
+        n_threads=None,
         verbose=False,
     ):
         self.seq_len = seq_len
@@ -215,6 +236,8 @@ class InformerForecaster(BaseForecaster):
         self.scale = scale
         self.random_state = random_state
         self.device = device
+        self.precision = precision
+        self.n_threads = n_threads
         self.verbose = verbose
         super().__init__()
         # read by sktime when a user turns the remember_data config back on
@@ -235,7 +258,7 @@ class InformerForecaster(BaseForecaster):
         """
         _check_params(self)
         _checks.check_fit_data(y, X, fh, self.seq_len, self.validation_size)
-        with _restored_on_error(self):
+        with _restored_on_error(self), torch_threads(self.n_threads):
             return super().fit(y, X=X, fh=fh)
 
     def update(self, y, X=None, update_params=True):
@@ -249,7 +272,7 @@ class InformerForecaster(BaseForecaster):
         """
         if self.is_fitted and not self._is_vectorized:
             _checks.check_update_data(y, X, self._context_y, self._context_X, self._freq)
-        with _restored_on_error(self):
+        with _restored_on_error(self), torch_threads(self.n_threads):
             return super().update(y, X=X, update_params=update_params)
 
     def predict(self, fh=None, X=None):
@@ -264,7 +287,8 @@ class InformerForecaster(BaseForecaster):
         frame = _checks.as_frame(X)
         if frame is not None and getattr(self, "X_scaler_", None) is not None:
             _checks.check_series(frame, "X")
-        return super().predict(fh=fh, X=X)
+        with torch_threads(self.n_threads):
+            return super().predict(fh=fh, X=X)
 
     def _fit(self, y, X, fh):
         """Fit the network to training windows of ``y`` (and ``X``).
@@ -374,8 +398,9 @@ class InformerForecaster(BaseForecaster):
         x_enc, mark_enc, x_dec, mark_dec, _ = windows.batch(torch.arange(1))
         with seeded(self.seed_, self.device_), torch.inference_mode():
             self.network_.eval()
-            out = self.network_(x_enc, mark_enc, x_dec, mark_dec)[0]  # (pred_len, c_out)
-        values = self.y_scaler_.inverse_transform(out.cpu().numpy().astype(np.float64))
+            with autocast(self.precision, self.device_):
+                out = self.network_(x_enc, mark_enc, x_dec, mark_dec)[0]  # (pred_len, c_out)
+        values = self.y_scaler_.inverse_transform(out.float().cpu().numpy().astype(np.float64))
         values = _hold_constants(values, y_past.to_numpy(np.float64), self._y_constants)
         steps = np.asarray(fh.to_relative(self.cutoff), dtype=int) - 1
         if not np.isfinite(values[steps]).all():
@@ -432,6 +457,7 @@ class InformerForecaster(BaseForecaster):
             patience=self.patience,
             lradj=self.lradj,
             gradient_clip=self.gradient_clip,
+            precision=self.precision,
             verbose=self.verbose,
         )
 
@@ -455,6 +481,9 @@ class InformerForecaster(BaseForecaster):
     def __setstate__(self, state):
         """Rebuild the network from a pickled state, on its device if present, else the CPU."""
         state = dict(state)
+        # parameters added since format 1 was written, at their defaults
+        state.setdefault("precision", "fp32")
+        state.setdefault("n_threads", None)
         saved_by = state.pop("_saved_by", {"format": _STATE_FORMAT, "informer_sk": "?"})
         if saved_by["format"] > _STATE_FORMAT:
             raise ValueError(
@@ -560,6 +589,16 @@ def _check_params(forecaster):
             "the largest global norm of the gradients, e.g. 1.0."
         )
     _check_device(p["device"])
+    check_precision(p["precision"], resolve_device(p["device"]))
+    n_threads = p["n_threads"]
+    if n_threads is not None and (
+        not isinstance(n_threads, (int, np.integer)) or isinstance(n_threads, bool) or n_threads < 1
+    ):
+        raise ValueError(
+            f"n_threads={n_threads!r} must be None (keep torch's thread count) or a "
+            "positive integer, e.g. the number of cores divided by the number of "
+            "parallel workers."
+        )
 
 
 def _is_real(value):

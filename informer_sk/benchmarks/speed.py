@@ -47,6 +47,7 @@ import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
 from informer_sk.nn import AttentionLayer, FullAttention, Informer, InformerConfig, ProbSparseAttention
+from informer_sk.training import autocast, cpu_bf16_support
 from informer_sk.windows import SeriesTensors, Windows
 
 # hourly data: hour, day of week, day of month, day of year (informer_sk.calendar)
@@ -319,16 +320,6 @@ def growth_exponent(lengths, values, min_length=384):
         return float("nan")
     x, y = np.log([p[0] for p in points]), np.log([p[1] for p in points])
     return float(np.polyfit(x, y, 1)[0])
-
-
-def cpu_bf16_support(cpuinfo="/proc/cpuinfo"):
-    """The bf16 matmul flags this CPU reports (``avx512_bf16``, ``amx_bf16``), if any."""
-    try:
-        with open(cpuinfo) as f:
-            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
-    except OSError:
-        return []
-    return sorted({"avx512_bf16", "amx_bf16"} & set(flags))
 
 
 def _cpu_model():
