@@ -113,3 +113,23 @@ def test_speed_main_tiny(capsys):
     speed.main(["--tiny"])
     out = capsys.readouterr().out
     assert "| FLOPs per step" in out and "| network forward, batch 32" in out
+
+
+def test_parallel_main_tiny_runs_every_backend_and_the_scores_agree(capsys):
+    from informer_sk.benchmarks import parallel
+
+    rows = parallel.main(["--tiny"])
+    out = capsys.readouterr().out
+    assert [r["label"] for r in rows] == [b["label"] for b in parallel.backends()]
+    assert all(r["scores"].shape == (2, 2) for r in rows if "skipped" not in r)
+    assert "scores agree with the sequential run: yes" in out
+    assert out.count("\n| ") == 1 + len(rows)  # the header and one line per backend
+
+
+def test_parallel_scores_agree_sees_a_difference():
+    from informer_sk.benchmarks import parallel
+
+    same = {"scores": np.ones((2, 2))}
+    other = {"scores": np.array([[1.0, 1.0], [1.0, 1.01]])}
+    assert parallel.scores_agree([same, dict(same), {"skipped": "no dask"}])
+    assert not parallel.scores_agree([same, other])
