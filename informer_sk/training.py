@@ -153,10 +153,10 @@ def autocast(precision, device):
     return torch.autocast(device.type, dtype=torch.bfloat16)
 
 
-def _forward_loss(network, windows, idx, precision="fp32"):
+def _forward_loss(network, windows, idx):
+    """The batch's MSE; callers run it under :func:`autocast`, the loss stays float32."""
     x_enc, mark_enc, x_dec, mark_dec, target = windows.batch(idx)
-    with autocast(precision, target.device):
-        out = network(x_enc, mark_enc, x_dec, mark_dec)  # (B, pred_len, c_out)
+    out = network(x_enc, mark_enc, x_dec, mark_dec)  # (B, pred_len, c_out), bf16 under autocast
     return F.mse_loss(out.float(), target)
 
 
@@ -174,7 +174,8 @@ def _evaluate(network, windows, batch_size, precision="fp32"):
     total, n = 0.0, len(windows)
     for start in range(0, n, batch_size):
         idx = torch.arange(start, min(start + batch_size, n))
-        total += _forward_loss(network, windows, idx, precision).item() * len(idx)
+        with autocast(precision, windows.series.values.device):
+            total += _forward_loss(network, windows, idx).item() * len(idx)
     return total / n
 
 
@@ -269,7 +270,8 @@ def _train_epochs(
         total = 0.0
         for start in batches:
             idx = order[start : start + batch_size]
-            loss = _forward_loss(network, train_windows, idx, precision)
+            with autocast(precision, device):  # backward runs outside, as torch advises
+                loss = _forward_loss(network, train_windows, idx)
             if not torch.isfinite(loss):
                 raise TrainingDiverged(
                     f"Training diverged: the loss became {loss.item()} in epoch {epoch}. "
