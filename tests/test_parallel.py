@@ -89,3 +89,20 @@ def test_forecast_by_level_fits_one_model_per_series_in_loky_workers():
     assert len(fitted) == 2
     assert all(isinstance(f, InformerForecaster) and f.is_fitted for f in fitted)
     assert not np.array_equal(y_pred.loc["a"].to_numpy(), y_pred.loc["b"].to_numpy())
+
+
+class _UnivariateInformer(InformerForecaster):
+    """Univariate only, so sktime vectorises a multivariate y over its columns."""
+
+    _tags = {**InformerForecaster._tags, "capability:multivariate": False}
+
+
+def test_fits_vectorised_over_columns_run_in_loky_workers():
+    y = pd.concat([_hourly(60), _hourly(60, 1.0, name="price")], axis=1)
+    sequential = _UnivariateInformer(**TINY).fit(y, fh=FH)
+    parallel = _UnivariateInformer(**TINY)
+    parallel.set_config(**{"backend:parallel": "loky", "backend:parallel:params": {"n_jobs": 2}})
+    parallel.fit(y, fh=FH)
+    assert parallel._is_vectorized  # one clone per column, fitted by the backend
+    assert all(f.is_fitted for f in parallel.forecasters_.iloc[0])
+    pd.testing.assert_frame_equal(parallel.predict(), sequential.predict(), check_exact=True)
