@@ -23,7 +23,15 @@ import informer_sk
 from informer_sk import _checks
 from informer_sk.calendar import calendar_marks, calendar_spec
 from informer_sk.nn import Informer, InformerConfig
-from informer_sk.training import TrainingDiverged, resolve_device, seeded, train_network
+from informer_sk.training import (
+    TrainingDiverged,
+    autocast,
+    check_precision,
+    resolve_device,
+    seeded,
+    torch_threads,
+    train_network,
+)
 from informer_sk.windows import (
     SeriesTensors,
     Windows,
@@ -121,6 +129,17 @@ class InformerForecaster(BaseForecaster):
         global torch RNG is never touched.
     device : str, default="auto"
         Torch device; "auto" picks CUDA, then MPS, then the CPU.
+    precision : {"fp32", "bf16"}, default="fp32"
+        Arithmetic of the forward passes in training and predict. "bf16" runs them
+        under bfloat16 autocast on the CPU or CUDA (not MPS); losses, weights and the
+        optimiser stay float32 and forecasts are float32. It is only faster on
+        hardware with native bf16 (CPUs with AVX-512 BF16 or AMX, Ampere or newer
+        GPUs); elsewhere it works, slowly, and warns once.
+    n_threads : int or None, default=None
+        Torch's intra-op CPU threads during ``fit``, ``update`` and ``predict``; the
+        caller's setting is restored afterwards. None leaves torch's setting. With
+        parallel workers (loky, dask), keep workers times ``n_threads`` at most the
+        number of cores.
     verbose : bool, default=False
         Show a progress bar with the loss for each epoch.
 
@@ -239,6 +258,8 @@ class InformerForecaster(BaseForecaster):
         scale=True,
         random_state=None,
         device="auto",
+        precision="fp32",
+        n_threads=None,
         verbose=False,
     ):
         self.seq_len = seq_len
@@ -266,6 +287,8 @@ class InformerForecaster(BaseForecaster):
         self.scale = scale
         self.random_state = random_state
         self.device = device
+        self.precision = precision
+        self.n_threads = n_threads
         self.verbose = verbose
         super().__init__()
         # read by sktime when a user turns the remember_data config back on
@@ -289,7 +312,7 @@ class InformerForecaster(BaseForecaster):
         pretrained = hasattr(self, "pretrained_network_")
         _checks.check_fit_data(y, X, fh, self.seq_len, self.validation_size, not pretrained)
         _checks.check_panel_data(y, X, "fit")
-        with _restored_on_error(self):
+        with _restored_on_error(self), torch_threads(self.n_threads):
             return super().fit(y, X=X, fh=fh)
 
     def pretrain(self, y, X=None, fh=None):
@@ -308,7 +331,7 @@ class InformerForecaster(BaseForecaster):
         """
         _check_params(self)
         _checks.check_panel_data(y, X, "pretrain")
-        with _restored_on_error(self):
+        with _restored_on_error(self), torch_threads(self.n_threads):
             return super().pretrain(y, X=X, fh=fh)
 
     def update(self, y, X=None, update_params=True):
@@ -322,7 +345,7 @@ class InformerForecaster(BaseForecaster):
         """
         if self.is_fitted and not self._is_vectorized:
             _check_update_series(y, X, self._contexts, self._freq)
-        with _restored_on_error(self):
+        with _restored_on_error(self), torch_threads(self.n_threads):
             return super().update(y, X=X, update_params=update_params)
 
     def predict(self, fh=None, X=None):
@@ -338,7 +361,8 @@ class InformerForecaster(BaseForecaster):
         if frame is not None and getattr(self, "X_scaler_", None) is not None:
             _checks.check_series(frame, "X")
         _checks.check_panel_data(X, None, "predict", name="X", regular=False)
-        return super().predict(fh=fh, X=X)
+        with torch_threads(self.n_threads):
+            return super().predict(fh=fh, X=X)
 
     def _fit(self, y, X, fh):
         """Fit one network to the training windows of every series of ``y`` (and ``X``).
@@ -579,8 +603,9 @@ class InformerForecaster(BaseForecaster):
         x_enc, mark_enc, x_dec, mark_dec, _ = windows.batch(idx)
         with seeded(self.seed_, self.device_), torch.inference_mode():
             self.network_.eval()
-            out = self.network_(x_enc, mark_enc, x_dec, mark_dec, series_id=windows.series_ids(idx))
-        out = out.cpu().numpy().astype(np.float64)  # (n_series, pred_len, c_out)
+            with autocast(self.precision, self.device_):
+                out = self.network_(x_enc, mark_enc, x_dec, mark_dec, series_id=windows.series_ids(idx))
+        out = out.float().cpu().numpy().astype(np.float64)  # (n_series, pred_len, c_out)
         parts = []
         for i, (key, context) in enumerate(self._contexts.items()):
             values = context.y_scaler.inverse_transform(out[i])
@@ -654,6 +679,7 @@ class InformerForecaster(BaseForecaster):
             patience=self.patience,
             lradj=self.lradj,
             gradient_clip=self.gradient_clip,
+            precision=self.precision,
             verbose=self.verbose,
         )
 
@@ -678,6 +704,9 @@ class InformerForecaster(BaseForecaster):
     def __setstate__(self, state):
         """Rebuild the network from a pickled state, on its device if present, else the CPU."""
         state = dict(state)
+        # parameters added since format 1 was written, at their defaults
+        state.setdefault("precision", "fp32")
+        state.setdefault("n_threads", None)
         saved_by = state.pop("_saved_by", {"format": _STATE_FORMAT, "informer_sk": "?"})
         if saved_by["format"] > _STATE_FORMAT:
             raise ValueError(
@@ -801,6 +830,16 @@ def _check_params(forecaster):
             "the largest global norm of the gradients, e.g. 1.0."
         )
     _check_device(p["device"])
+    check_precision(p["precision"], resolve_device(p["device"]))
+    n_threads = p["n_threads"]
+    if n_threads is not None and (
+        not isinstance(n_threads, (int, np.integer)) or isinstance(n_threads, bool) or n_threads < 1
+    ):
+        raise ValueError(
+            f"n_threads={n_threads!r} must be None (keep torch's thread count) or a "
+            "positive integer, e.g. the number of cores divided by the number of "
+            "parallel workers."
+        )
 
 
 def _is_real(value):

@@ -3,10 +3,22 @@
 Knows tensors and modules only; the estimator hands it windows and reads back the
 loss history. The caller's global torch RNG state is never touched: every random
 draw (initialisation, shuffling, dropout, ProbSparse key sampling) happens inside
-:func:`seeded`, which forks the RNG.
+:func:`seeded`, which forks the RNG. Likewise the caller's torch thread count:
+:func:`torch_threads` sets it for a block and puts it back. Forward passes run under
+:func:`autocast`: fp32 as they are, or bf16 autocast with fp32 losses and optimiser.
 """
 
-__all__ = ["resolve_device", "seeded", "train_network", "TrainingDiverged"]
+__all__ = [
+    "PRECISIONS",
+    "TrainingDiverged",
+    "autocast",
+    "check_precision",
+    "cpu_bf16_support",
+    "resolve_device",
+    "seeded",
+    "torch_threads",
+    "train_network",
+]
 
 import contextlib
 import copy
@@ -19,6 +31,10 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 logger = logging.getLogger(__name__)
+
+PRECISIONS = ("fp32", "bf16")
+# the CPU flags of native bf16 matrix products: x86 AVX-512 BF16 and AMX, ARM's BF16
+_CPU_BF16_FLAGS = {"avx512_bf16", "amx_bf16", "bf16"}
 
 
 class TrainingDiverged(FloatingPointError):
@@ -45,10 +61,103 @@ def seeded(seed, device):
         yield
 
 
+@contextlib.contextmanager
+def torch_threads(n_threads):
+    """Run a block with ``n_threads`` intra-op torch threads, then restore the caller's.
+
+    ``None`` leaves the thread count alone. The count is process-wide: run parallel
+    workers in processes (loky, dask), not threads, when each sets its own.
+
+    Examples
+    --------
+    >>> import torch
+    >>> before = torch.get_num_threads()
+    >>> with torch_threads(1):
+    ...     torch.get_num_threads()
+    1
+    >>> torch.get_num_threads() == before
+    True
+    """
+    if n_threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def cpu_bf16_support(cpuinfo="/proc/cpuinfo"):
+    """The flags of native bf16 arithmetic this CPU reports, sorted; empty if none.
+
+    Reads ``/proc/cpuinfo`` (Linux): ``avx512_bf16`` and ``amx_bf16`` on x86, ``bf16``
+    on ARM. Elsewhere the file is missing and nothing is claimed.
+    """
+    try:
+        with open(cpuinfo) as f:
+            lines = [line for line in f if line.startswith(("flags", "Features"))]
+    except OSError:
+        return []
+    flags = set(lines[0].split(":", 1)[1].split()) if lines else set()
+    return sorted(_CPU_BF16_FLAGS & flags)
+
+
+def check_precision(precision, device):
+    """Raise a ValueError unless ``precision`` can run on ``device``."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision={precision!r} is not one of {PRECISIONS}.")
+    if precision == "bf16" and device.type not in ("cpu", "cuda"):
+        raise ValueError(
+            f"precision='bf16' runs on the CPU and on CUDA, not on device {str(device)!r}; "
+            "pass precision='fp32', or device='cpu' to use bf16 on the CPU."
+        )
+
+
+_warned_slow_bf16 = set()  # device types already warned about, once per process
+
+
+def _warn_if_slow_bf16(device):
+    """Warn, once per device type, where bf16 works but is emulated, hence slow."""
+    if device.type in _warned_slow_bf16:
+        return
+    if device.type == "cpu" and not cpu_bf16_support():
+        reason = (
+            "this CPU reports neither AVX-512 BF16 nor AMX (nor ARM BF16), so bf16 matrix "
+            "products are emulated"
+        )
+    elif device.type == "cuda" and not torch.cuda.is_bf16_supported(including_emulation=False):
+        reason = f"{torch.cuda.get_device_name(device)} emulates bf16"
+    else:
+        return
+    _warned_slow_bf16.add(device.type)
+    warnings.warn(
+        f"precision='bf16': {reason}; it works, but is likely "
+        "slower than precision='fp32'.",
+        stacklevel=3,
+    )
+
+
+def autocast(precision, device):
+    """The context of a forward pass: nothing for fp32, bf16 autocast for bf16.
+
+    Under bf16, matrix products run in bfloat16 and the rest as torch's autocast
+    decides; callers cast the network's output back to float32, so losses, gradients
+    of the (float32) weights and the optimiser stay in float32.
+    """
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    check_precision(precision, device)
+    _warn_if_slow_bf16(device)
+    return torch.autocast(device.type, dtype=torch.bfloat16)
+
+
 def _forward_loss(network, windows, idx):
+    """The batch's MSE; callers run it under :func:`autocast`, the loss stays float32."""
     x_enc, mark_enc, x_dec, mark_dec, target = windows.batch(idx)
     out = network(x_enc, mark_enc, x_dec, mark_dec, series_id=windows.series_ids(idx))
-    return F.mse_loss(out, target)
+    return F.mse_loss(out.float(), target)  # out is bf16 under autocast
 
 
 def _bar_losses(record):
@@ -60,12 +169,13 @@ def _bar_losses(record):
 
 
 @torch.no_grad()
-def _evaluate(network, windows, batch_size):
+def _evaluate(network, windows, batch_size, precision="fp32"):
     network.eval()
     total, n = 0.0, len(windows)
     for start in range(0, n, batch_size):
         idx = torch.arange(start, min(start + batch_size, n))
-        total += _forward_loss(network, windows, idx).item() * len(idx)
+        with autocast(precision, windows.series.values.device):
+            total += _forward_loss(network, windows, idx).item() * len(idx)
     return total / n
 
 
@@ -76,7 +186,8 @@ def train_network(network, train_windows, val_windows=None, **settings):
     validation loss and the weights of the best epoch are restored (the original's
     early stopping). ``lradj="type1"`` halves the learning rate after every epoch, as
     the original does by default; ``"constant"`` keeps it. ``gradient_clip``, if not
-    None, caps the global norm of the gradients before every step.
+    None, caps the global norm of the gradients before every step. ``precision="bf16"``
+    runs the forward passes under bf16 autocast (see :func:`autocast`).
 
     A KeyboardInterrupt (Ctrl-C) after the first validated epoch ends training like
     early stopping does: the best epoch's weights are restored, a warning says so, and
@@ -88,7 +199,7 @@ def train_network(network, train_windows, val_windows=None, **settings):
     ----------
     network : torch.nn.Module
     train_windows, val_windows : informer_sk.windows.Windows
-    epochs, batch_size, learning_rate, patience, lradj, gradient_clip, verbose
+    epochs, batch_size, learning_rate, patience, lradj, gradient_clip, precision, verbose
         Keyword-only; as the forecaster's parameters of the same names.
 
     Returns
@@ -135,6 +246,7 @@ def _train_epochs(
     patience,
     lradj="type1",
     gradient_clip=None,
+    precision="fp32",
     verbose=False,
 ):
     """The epochs of :func:`train_network`; appends to ``history``, fills ``best``.
@@ -158,7 +270,8 @@ def _train_epochs(
         total = 0.0
         for start in batches:
             idx = order[start : start + batch_size]
-            loss = _forward_loss(network, train_windows, idx)
+            with autocast(precision, device):  # backward runs outside, as torch advises
+                loss = _forward_loss(network, train_windows, idx)
             if not torch.isfinite(loss):
                 raise TrainingDiverged(
                     f"Training diverged: the loss became {loss.item()} in epoch {epoch}. "
@@ -176,7 +289,7 @@ def _train_epochs(
             bar.update()
         record = {"epoch": epoch, "train_loss": total / n, "val_loss": None, "learning_rate": lr}
         if val_windows is not None:
-            record["val_loss"] = _evaluate(network, val_windows, batch_size)
+            record["val_loss"] = _evaluate(network, val_windows, batch_size, precision)
             if not math.isfinite(record["val_loss"]):
                 raise TrainingDiverged(
                     f"Training diverged: the validation loss became {record['val_loss']} "

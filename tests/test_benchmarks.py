@@ -234,3 +234,41 @@ def test_ett_panel_cuts_the_training_months_into_column_months():
     panel, held_out = pretrain.ett_panel(frame, held_out_len=48)
     assert panel.index.get_level_values(0).nunique() == 2 * 12
     assert held_out.index[0] == frame.index[12 * 30 * 24] and len(held_out) == 48
+
+def test_parallel_main_tiny_runs_every_backend_and_the_scores_agree(capsys):
+    from informer_sk.benchmarks import parallel
+
+    rows = parallel.main(["--tiny"])
+    out = capsys.readouterr().out
+    assert [r["label"] for r in rows] == [b["label"] for b in parallel.backends()]
+    assert all(r["scores"].shape == (2, 2) for r in rows if "skipped" not in r)
+    assert "scores agree with the sequential run: yes" in out
+    assert out.count("\n| ") == 1 + len(rows)  # the header and one line per backend
+
+
+def test_parallel_scores_agree_sees_a_difference():
+    from informer_sk.benchmarks import parallel
+
+    same = {"scores": np.ones((2, 2))}
+    other = {"scores": np.array([[1.0, 1.0], [1.0, 1.01]])}
+    assert parallel.scores_agree([same, dict(same), {"skipped": "no dask"}])
+    assert not parallel.scores_agree([same, other])
+
+
+@pytest.mark.filterwarnings("ignore:precision='bf16'")
+def test_precision_comparison_trains_both_and_compares_their_forecasts():
+    config = speed.paper_config(**TINY)
+    r = speed.precision_comparison(config, batch_size=4, repeats=2, warmup=1)
+    assert len(r["fp32_s"]) == len(r["bf16_s"]) == 2 and min(r["fp32_s"] + r["bf16_s"]) > 0
+    assert all(math.isfinite(r[k]) for k in ("fp32_mse", "bf16_mse", "forecast_mse"))
+    # same start, same batches: the forecasts differ only through bf16 rounding
+    assert 0 < r["forecast_mse"] < 0.1 * r["fp32_mse"]
+    assert r["bf16_flags"] == speed.cpu_bf16_support()
+
+
+@pytest.mark.filterwarnings("ignore:precision='bf16'")
+def test_speed_main_precision_prints_only_the_comparison(capsys):
+    speed.main(["--tiny", "--precision"])
+    out = capsys.readouterr().out
+    assert "CPU bf16 support" in out and "| samples/s |" in out and "| forecast MSE on a fixed batch |" in out
+    assert "| FLOPs per step" not in out

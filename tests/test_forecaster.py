@@ -203,3 +203,77 @@ def test_too_short_series_says_how_many_points_are_needed():
     y = _hourly(30)["c0"]
     with pytest.raises(ValueError, match=r"needs at least 34.*seq_len"):
         InformerForecaster(**SMALL).fit(y, fh=np.arange(1, 11))
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"precision": "fp16"}, r"precision='fp16' is not one of \('fp32', 'bf16'\)"),
+        ({"n_threads": 0}, "n_threads=0 must be None .* or a positive integer"),
+        ({"n_threads": 1.5}, "n_threads=1.5 must be None"),
+        ({"n_threads": True}, "n_threads=True must be None"),
+    ],
+)
+def test_bad_precision_or_n_threads_raise_in_fit(params, match):
+    with pytest.raises(ValueError, match=match):
+        InformerForecaster(**{**SMALL, **params}).fit(_hourly()["c0"], fh=[1, 2])
+
+
+@pytest.mark.filterwarnings("ignore:precision='bf16'")
+def test_bf16_forecasts_are_float_near_fp32_ones_and_reproducible():
+    y = _hourly(n_columns=2)
+    fp32 = InformerForecaster(**SMALL).fit(y, fh=[1, 2, 3]).predict()
+    bf16 = InformerForecaster(**SMALL, precision="bf16").fit(y, fh=[1, 2, 3])
+    y_pred = bf16.predict()
+    assert (y_pred.dtypes == np.float64).all()
+    # bf16 keeps 8 bits of mantissa: the forecasts move, but by far less than the data's spread
+    assert not np.array_equal(y_pred.to_numpy(), fp32.to_numpy())
+    np.testing.assert_allclose(y_pred.to_numpy(), fp32.to_numpy(), atol=0.1 * y.std().min())
+    again = InformerForecaster(**SMALL, precision="bf16").fit(y, fh=[1, 2, 3]).predict()
+    pd.testing.assert_frame_equal(again, y_pred, check_exact=True)
+    # the network and what pickles hold stay float32
+    assert all(p.dtype == torch.float32 for p in bf16.network_.parameters())
+
+
+def test_n_threads_holds_during_fit_update_and_predict_and_is_restored(monkeypatch):
+    import informer_sk.forecaster as module
+
+    seen = []
+    train = module.train_network
+
+    def recording_train_network(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(module, "train_network", recording_train_network)
+    caller = torch.get_num_threads()
+    wanted = caller + 1
+    y = _hourly()["c0"]
+    forecaster = InformerForecaster(**SMALL, n_threads=wanted).fit(y.iloc[:-5], fh=[1, 2])
+    assert seen == [wanted] and torch.get_num_threads() == caller
+    forecaster.update(y.iloc[-5:])
+    assert seen == [wanted, wanted] and torch.get_num_threads() == caller
+    monkeypatch.setattr(module, "seeded", _recording_seeded(seen, module.seeded))
+    forecaster.predict()
+    assert seen[-1] == wanted and torch.get_num_threads() == caller
+
+
+def _recording_seeded(seen, seeded):
+    def recording(seed, device):
+        seen.append(torch.get_num_threads())
+        return seeded(seed, device)
+
+    return recording
+
+
+def test_n_threads_is_restored_when_fit_fails(monkeypatch):
+    import informer_sk.forecaster as module
+
+    def failing_train_network(*args, **kwargs):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(module, "train_network", failing_train_network)
+    caller = torch.get_num_threads()
+    with pytest.raises(RuntimeError, match="out of memory"):
+        InformerForecaster(**SMALL, n_threads=caller + 1).fit(_hourly()["c0"], fh=[1])
+    assert torch.get_num_threads() == caller

@@ -6,7 +6,11 @@ trained on a GPU loads on a machine without one.
 """
 
 import copy
+import os
 import pickle
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -140,3 +144,57 @@ def test_loading_leaves_the_callers_torch_rng_alone(fitted):
     state = torch.get_rng_state()
     pickle.loads(blob)
     assert torch.equal(state, torch.get_rng_state())
+
+
+@pytest.mark.filterwarnings("ignore:precision='bf16'")
+def test_a_bf16_forecaster_saved_to_a_zip_predicts_identically(tmp_path):
+    y, X = _frames()
+    fitted = InformerForecaster(**TINY, precision="bf16").fit(y.iloc[:N], X=X.iloc[:N], fh=FH)
+    fitted.save(tmp_path / "model")
+    loaded = InformerForecaster.load_from_path(tmp_path / "model.zip")
+    assert loaded.precision == "bf16"
+    X_future = X.iloc[N : N + 3]
+    pd.testing.assert_frame_equal(loaded.predict(X=X_future), fitted.predict(X=X_future),
+                                  check_exact=True)  # fmt: skip
+
+
+def test_a_pickle_written_before_precision_and_n_threads_existed_loads(fitted):
+    state = fitted.__getstate__()
+    del state["precision"], state["n_threads"]
+    loaded = InformerForecaster.__new__(InformerForecaster)
+    loaded.__setstate__(state)
+    assert loaded.get_params() == fitted.get_params()
+    _, X = _frames()
+    pd.testing.assert_frame_equal(loaded.predict(X=X.iloc[N : N + 3]),
+                                  fitted.predict(X=X.iloc[N : N + 3]), check_exact=True)  # fmt: skip
+
+
+_LOAD_ON_CPU = """
+import pickle, sys, torch
+from informer_sk import InformerForecaster
+assert not torch.cuda.is_available()
+loaded = InformerForecaster.load_from_path(sys.argv[1])
+assert loaded.device_.type == "cpu", loaded.device_
+X_future = pickle.load(open(sys.argv[2], "rb"))
+pickle.dump(loaded.predict(X=X_future), open(sys.argv[3], "wb"))
+"""
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_a_model_fitted_on_cuda_predicts_in_a_process_without_cuda(tmp_path):
+    y, X = _frames()
+    fitted = InformerForecaster(**{**TINY, "device": "cuda"}).fit(y.iloc[:N], X=X.iloc[:N], fh=FH)
+    assert fitted.device_.type == "cuda"
+    X_future = X.iloc[N : N + 3]
+    on_gpu = fitted.predict(X=X_future)
+    fitted.save(tmp_path / "model")
+    with open(tmp_path / "X.pkl", "wb") as f:
+        pickle.dump(X_future, f)
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "PYTHONPATH": root}
+    paths = [str(tmp_path / name) for name in ("model.zip", "X.pkl", "y_pred.pkl")]
+    subprocess.run([sys.executable, "-c", _LOAD_ON_CPU, *paths], env=env, check=True)
+    with open(tmp_path / "y_pred.pkl", "rb") as f:
+        on_cpu = pickle.load(f)
+    # the same weights; GPU and CPU kernels differ in the last bits
+    pd.testing.assert_frame_equal(on_cpu, on_gpu, rtol=1e-4)

@@ -15,6 +15,11 @@
 4. bf16 autocast (only where the CPU has AVX-512 bf16 or AMX: detected, not assumed) and
    ``torch.compile`` (full run only), each paired step by step against eager fp32.
 
+``--precision`` runs only a comparison of ``precision="fp32"`` and ``"bf16"`` as the
+forecaster runs them (:func:`informer_sk.training.autocast`), on any CPU: step time
+and samples/s of each, paired step by step, and the forecasts' MSE on a fixed batch
+after both networks took the same training steps from the same initial weights.
+
 The machine is shared, so every timing is a median over steps that alternate with their
 comparison (matmul, or the other variant), and the load average is printed beside it.
 Peak memory on the CPU is the growth of the peak resident set size (``VmHWM``) over
@@ -27,6 +32,7 @@ __all__ = [
     "growth_exponent",
     "main",
     "paper_config",
+    "precision_comparison",
     "predict_latency",
     "training_step",
 ]
@@ -47,6 +53,7 @@ import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
 from informer_sk.nn import AttentionLayer, FullAttention, Informer, InformerConfig, ProbSparseAttention
+from informer_sk.training import autocast, cpu_bf16_support
 from informer_sk.windows import SeriesTensors, Windows
 
 # hourly data: hour, day of week, day of month, day of year (informer_sk.calendar)
@@ -174,6 +181,50 @@ def paired_training_steps(config, batch_size, repeats, variant, warmup=2):
         other()
     pairs = [(_timed(eager)[0], _timed(other)[0]) for _ in range(repeats)]
     return {"eager_s": [p[0] for p in pairs], "variant_s": [p[1] for p in pairs], "first_call_s": first_call_s}
+
+
+def precision_comparison(config, batch_size, repeats, warmup=2):
+    """fp32 and bf16 training steps in turn, then both networks' forecasts of one batch.
+
+    Both networks start from the same weights and take the same batches, one in fp32
+    and one under bf16 autocast, as the forecaster's ``precision`` does. The timed
+    steps are training too, so the forecasts compare after ``warmup + repeats`` steps.
+
+    Returns
+    -------
+    dict
+        ``fp32_s`` and ``bf16_s`` (wall seconds per step, one per pair), ``fp32_mse``
+        and ``bf16_mse`` (each network's MSE against the fixed batch's targets, in
+        its own precision), ``forecast_mse`` (between the two networks' forecasts)
+        and ``bf16_flags`` (:func:`cpu_bf16_support`).
+    """
+    cpu = torch.device("cpu")
+    fp32_network, fp32_step = _training_setup(config, batch_size)
+    bf16_network, plain_step = _training_setup(config, batch_size)
+
+    def bf16_step():
+        with autocast("bf16", cpu):
+            plain_step()
+
+    for _ in range(warmup):
+        fp32_step()
+        bf16_step()
+    pairs = [(_timed(fp32_step)[0], _timed(bf16_step)[0]) for _ in range(repeats)]
+    batch = _synthetic_windows(config, batch_size, seed=1).batch(torch.arange(batch_size))
+    inputs, target = batch[:4], batch[4]
+    forecasts = {}
+    with torch.inference_mode():
+        for precision, network in (("fp32", fp32_network), ("bf16", bf16_network)):
+            with autocast(precision, cpu):
+                forecasts[precision] = network.eval()(*inputs).float()  # (B, pred_len, c_out)
+    return {
+        "fp32_s": [p[0] for p in pairs],
+        "bf16_s": [p[1] for p in pairs],
+        "fp32_mse": F.mse_loss(forecasts["fp32"], target).item(),
+        "bf16_mse": F.mse_loss(forecasts["bf16"], target).item(),
+        "forecast_mse": F.mse_loss(forecasts["bf16"], forecasts["fp32"]).item(),
+        "bf16_flags": cpu_bf16_support(),
+    }
 
 
 def predict_latency(config, repeats, batch_sizes=(1, 32)):
@@ -321,16 +372,6 @@ def growth_exponent(lengths, values, min_length=384):
     return float(np.polyfit(x, y, 1)[0])
 
 
-def cpu_bf16_support(cpuinfo="/proc/cpuinfo"):
-    """The bf16 matmul flags this CPU reports (``avx512_bf16``, ``amx_bf16``), if any."""
-    try:
-        with open(cpuinfo) as f:
-            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
-    except OSError:
-        return []
-    return sorted({"avx512_bf16", "amx_bf16"} & set(flags))
-
-
 def _cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
@@ -427,6 +468,23 @@ def _report_variants(config, batch_size, repeats, run_compile):
               f"first call {r['first_call_s']:.1f} s (load {_load()})")  # fmt: skip
 
 
+def _report_precision(config, batch_size, repeats):
+    r = precision_comparison(config, batch_size, repeats)
+    flags = ", ".join(r["bf16_flags"]) or "none: bf16 is emulated, expect it slower"
+    print("\n## precision: fp32 vs bf16 autocast (training steps paired, one forecast batch)\n")
+    print(f"- CPU bf16 support (avx512_bf16 / amx_bf16 / ARM bf16): {flags}")
+    print(f"- load average before: {_load()}\n")
+    print("| figure | fp32 | bf16 |\n|---|---|---|")
+    print(f"| wall s/step, median [min, max] | {_spread(r['fp32_s'])} | {_spread(r['bf16_s'])} |")
+    print(f"| samples/s | {batch_size / _median(r['fp32_s']):.1f} | {batch_size / _median(r['bf16_s']):.1f} |")
+    print(f"| forecast MSE on a fixed batch | {r['fp32_mse']:.5g} | {r['bf16_mse']:.5g} |")
+    speedups = [f / b for f, b in zip(r["fp32_s"], r["bf16_s"])]
+    print(f"\n- bf16 speed-up per pair: {_spread(speedups)}")
+    print(f"- MSE between the fp32 and bf16 forecasts: {r['forecast_mse']:.3g}")
+    print(f"- load average after: {_load()}")
+    return r
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="python -m informer_sk.benchmarks.speed",
@@ -435,6 +493,10 @@ def build_parser():
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="fewer repeats, L <= 3072, no torch.compile: minutes")
     size.add_argument("--tiny", action="store_true", help="a tiny configuration, for CI: seconds")
+    parser.add_argument(
+        "--precision", action="store_true",
+        help="only compare precision='fp32' and 'bf16': step time, samples/s, forecast MSE",
+    )  # fmt: skip
     return parser
 
 
@@ -451,6 +513,9 @@ def main(argv=None):
           f"{torch.get_num_threads()} threads; bf16 flags: {', '.join(cpu_bf16_support()) or 'none'}")  # fmt: skip
     print(f"- load average (1, 5, 15 min) at start: {_load()}")
     print(f"- configuration: {config}, batch {batch_size}")
+    if args.precision:
+        _report_precision(config, batch_size, repeats)
+        return
     _report_training(config, batch_size, repeats)
     _report_predict(config, repeats)
     if args.tiny:

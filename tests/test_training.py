@@ -1,0 +1,111 @@
+"""The fit loop's helpers: thread control, bf16 autocast and its support detection."""
+
+import warnings
+
+import pytest
+import torch
+
+from informer_sk import training
+from informer_sk.nn import Informer, InformerConfig
+from informer_sk.windows import SeriesTensors, Windows
+
+
+def test_torch_threads_sets_the_count_for_the_block_and_restores_it():
+    before = torch.get_num_threads()
+    other = 2 if before == 1 else 1
+    with training.torch_threads(other):
+        assert torch.get_num_threads() == other
+    assert torch.get_num_threads() == before
+    with pytest.raises(KeyError), training.torch_threads(other):
+        raise KeyError("a failing block")
+    assert torch.get_num_threads() == before
+    with training.torch_threads(None):
+        assert torch.get_num_threads() == before
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("flags\t\t: fpu avx2 avx512_bf16 amx_tile amx_bf16\n", ["amx_bf16", "avx512_bf16"]),
+        ("flags\t\t: fpu avx2 avx512f\n", []),
+        ("Features\t: fp asimd bf16 sve\n", ["bf16"]),  # ARM, e.g. Graviton 3
+    ],
+)
+def test_cpu_bf16_support_reads_the_cpu_flags(tmp_path, line, expected):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nmodel name\t: X\n" + line + "processor\t: 1\n" + line)
+    assert training.cpu_bf16_support(cpuinfo) == expected
+
+
+def test_cpu_bf16_support_claims_nothing_without_cpuinfo(tmp_path):
+    assert training.cpu_bf16_support(tmp_path / "absent") == []
+
+
+def test_check_precision_names_the_choices_and_refuses_bf16_on_mps():
+    with pytest.raises(ValueError, match=r"precision='fp16' is not one of \('fp32', 'bf16'\)"):
+        training.check_precision("fp16", torch.device("cpu"))
+    with pytest.raises(ValueError, match="not on device 'mps'; pass precision='fp32'"):
+        training.check_precision("bf16", torch.device("mps"))
+    training.check_precision("fp32", torch.device("mps"))
+    training.check_precision("bf16", torch.device("cpu"))
+
+
+@pytest.fixture
+def no_bf16_warned_yet(monkeypatch):
+    monkeypatch.setattr(training, "_warned_slow_bf16", set())
+
+
+def test_bf16_autocast_runs_matmuls_in_bf16_and_fp32_leaves_them(no_bf16_warned_yet):
+    a = torch.randn(4, 8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with training.autocast("bf16", torch.device("cpu")):
+            assert (a @ a.T).dtype == torch.bfloat16
+    with training.autocast("fp32", torch.device("cpu")):
+        assert (a @ a.T).dtype == torch.float32
+
+
+def test_bf16_on_a_cpu_without_native_support_warns_once(monkeypatch, no_bf16_warned_yet):
+    monkeypatch.setattr(training, "cpu_bf16_support", lambda: [])
+    with pytest.warns(UserWarning, match="neither AVX-512 BF16 nor AMX.*slower than precision='fp32'"):
+        training.autocast("bf16", torch.device("cpu"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        training.autocast("bf16", torch.device("cpu"))  # the second time: silent
+
+
+def test_bf16_on_a_cpu_with_native_support_does_not_warn(monkeypatch, no_bf16_warned_yet):
+    monkeypatch.setattr(training, "cpu_bf16_support", lambda: ["amx_bf16"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        training.autocast("bf16", torch.device("cpu"))
+
+
+def _tiny_windows(config, n_windows=16):
+    g = torch.Generator().manual_seed(0)
+    n_rows = n_windows + config.seq_len + config.pred_len - 1
+    marks = torch.stack([torch.randint(s, (n_rows,), generator=g) for s in config.mark_sizes], -1)
+    series = SeriesTensors(torch.randn(n_rows, 1, generator=g), marks, 1)
+    return Windows(series, torch.arange(n_windows), config.seq_len, config.label_len, config.pred_len)
+
+
+@pytest.mark.filterwarnings("ignore:precision='bf16'")
+def test_bf16_training_keeps_weights_losses_and_optimiser_in_fp32():
+    config = InformerConfig(
+        enc_in=1, dec_in=1, c_out=1, seq_len=8, label_len=4, pred_len=2, d_model=8,
+        n_heads=2, d_ff=16, mark_sizes=(24, 7, 31, 366),
+    )  # fmt: skip
+    torch.manual_seed(0)
+    network = Informer(config)
+    before = [p.detach().clone() for p in network.parameters()]
+    windows = _tiny_windows(config)
+    with training.autocast("bf16", torch.device("cpu")):
+        loss = training._forward_loss(network, windows, torch.arange(4))
+    assert loss.dtype == torch.float32
+    history, _ = training.train_network(
+        network, windows, windows, epochs=2, batch_size=8, learning_rate=1e-3,
+        patience=3, precision="bf16",
+    )  # fmt: skip
+    assert all(p.dtype == torch.float32 for p in network.parameters())
+    assert any(not torch.equal(b, p) for b, p in zip(before, network.parameters()))
+    assert all(isinstance(r["train_loss"], float) and r["val_loss"] < 10 for r in history)
