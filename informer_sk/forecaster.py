@@ -9,10 +9,12 @@ __all__ = ["InformerForecaster"]
 
 import contextlib
 import copy
+import functools
 
 import numpy as np
 import pandas as pd
 import torch
+from scipy.stats import norm
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
@@ -21,7 +23,14 @@ import informer_sk
 from informer_sk import _checks
 from informer_sk.calendar import calendar_marks, calendar_spec
 from informer_sk.nn import Informer, InformerConfig
-from informer_sk.training import TrainingDiverged, resolve_device, seeded, train_network
+from informer_sk.training import (
+    TrainingDiverged,
+    gaussian_nll,
+    pinball_loss,
+    resolve_device,
+    seeded,
+    train_network,
+)
 from informer_sk.windows import SeriesTensors, Windows, split_starts, window_starts
 
 
@@ -36,6 +45,11 @@ class InformerForecaster(BaseForecaster):
     horizon. Univariate and multivariate ``y`` are forecast jointly (every column of
     ``y`` is a target); exogenous ``X`` enters the encoder with its past values and
     the decoder with its known future values, which must be passed to ``predict``.
+
+    With ``loss="quantile"`` or ``loss="normal"`` the network also forecasts the
+    uncertainty: ``predict_interval``, ``predict_quantiles`` and ``predict_var`` work
+    (and ``predict_proba`` for the Normal head), and ``predict`` gives the median or
+    the mean.
 
     Parameters
     ----------
@@ -76,6 +90,17 @@ class InformerForecaster(BaseForecaster):
     gradient_clip : float or None, default=None
         If set, the global norm of the gradients is clipped to this value before
         every step: a remedy for training that diverges.
+    loss : {"mse", "quantile", "normal"}, default="mse"
+        What the network is trained to forecast. "mse": point forecasts by mean
+        squared error, as the paper; no intervals. "quantile": the levels
+        ``quantiles``, by pinball loss; the levels never cross, levels in between
+        are interpolated linearly. "normal": a Normal's mean and standard
+        deviation, by negative log-likelihood.
+    quantiles : tuple of float, default=(0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975)
+        Levels the quantile head learns (with ``loss="quantile"``); 0.5 must be one
+        of them, as the point forecast is the median. Quantiles outside the lowest
+        and highest level cannot be predicted; the default covers the central 50%,
+        80%, 90% and 95% intervals.
     patience : int, default=3
         Epochs without a lower validation loss before training stops.
     lradj : {"type1", "constant"}, default="type1"
@@ -109,6 +134,8 @@ class InformerForecaster(BaseForecaster):
         Number of trainable parameters.
     pred_len_ : int
         Length of the horizon the network emits (the largest step of ``fh``).
+    quantiles_ : tuple of float
+        With ``loss="quantile"``, the sorted levels the network emits; else ().
 
     Notes
     -----
@@ -155,7 +182,9 @@ class InformerForecaster(BaseForecaster):
         "requires-fh-in-fit": True,
         "X-y-must-have-same-index": True,
         "capability:insample": False,
+        # True exactly when loss != "mse": set per instance in __init__
         "capability:pred_int": False,
+        "capability:pred_int:insample": False,
         "capability:missing_values": False,
         "capability:update": True,
         "capability:random_state": True,
@@ -184,6 +213,8 @@ class InformerForecaster(BaseForecaster):
         batch_size=32,
         learning_rate=1e-4,
         gradient_clip=None,
+        loss="mse",
+        quantiles=(0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975),
         patience=3,
         lradj="type1",
         validation_size=0.2,
@@ -209,6 +240,8 @@ class InformerForecaster(BaseForecaster):
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.gradient_clip = gradient_clip
+        self.loss = loss
+        self.quantiles = quantiles
         self.patience = patience
         self.lradj = lradj
         self.validation_size = validation_size
@@ -217,6 +250,7 @@ class InformerForecaster(BaseForecaster):
         self.device = device
         self.verbose = verbose
         super().__init__()
+        self.set_tags(**{"capability:pred_int": loss != "mse"})
         # read by sktime when a user turns the remember_data config back on
         self._y, self._X = None, None
 
@@ -317,6 +351,8 @@ class InformerForecaster(BaseForecaster):
             embed=self.embed,
             activation=self.activation,
             mark_sizes=spec.sizes,
+            head=_HEADS[self.loss],
+            quantiles=_levels(self) if self.loss == "quantile" else (),
         )
         with seeded(seed, device):
             network = Informer(config).to(device)
@@ -332,6 +368,7 @@ class InformerForecaster(BaseForecaster):
         self.best_epoch_ = best_epoch
         self.n_parameters_ = sum(p.numel() for p in network.parameters() if p.requires_grad)
         self.pred_len_ = pred_len
+        self.quantiles_ = config.quantiles
         self.calendar_ = spec
         self.y_scaler_ = y_scaler
         self.X_scaler_ = x_scaler
@@ -357,6 +394,26 @@ class InformerForecaster(BaseForecaster):
         pd.DataFrame
             Forecasts at the steps of ``fh``, on the scale and columns of ``y``.
         """
+        out, y_past, future = self._network_output(fh, X)
+        values = self.y_scaler_.inverse_transform(_point_forecast(out, self.network_.config))
+        values = _hold_constants(values, y_past.to_numpy(np.float64), self._y_constants)
+        steps = np.asarray(fh.to_relative(self.cutoff), dtype=int) - 1
+        self._check_finite(values[steps])
+        return pd.DataFrame(values[steps], index=future[steps], columns=y_past.columns)
+
+    def _network_output(self, fh, X):
+        """The network's raw output from the last ``seq_len`` points, and their frame.
+
+        Returns
+        -------
+        out : np.ndarray
+            (pred_len, c_out) float64 on the standardised scale, or (pred_len, c_out,
+            n_outputs) for a probabilistic head.
+        y_past : pd.DataFrame
+            The ``seq_len`` points read by the encoder.
+        future : pd.Index
+            The ``pred_len`` time points after the cutoff.
+        """
         y_past = self._context_y.iloc[-self.seq_len :]
         future = ForecastingHorizon(
             np.arange(1, self.pred_len_ + 1), is_relative=True, freq=fh.freq
@@ -374,11 +431,11 @@ class InformerForecaster(BaseForecaster):
         x_enc, mark_enc, x_dec, mark_dec, _ = windows.batch(torch.arange(1))
         with seeded(self.seed_, self.device_), torch.inference_mode():
             self.network_.eval()
-            out = self.network_(x_enc, mark_enc, x_dec, mark_dec)[0]  # (pred_len, c_out)
-        values = self.y_scaler_.inverse_transform(out.cpu().numpy().astype(np.float64))
-        values = _hold_constants(values, y_past.to_numpy(np.float64), self._y_constants)
-        steps = np.asarray(fh.to_relative(self.cutoff), dtype=int) - 1
-        if not np.isfinite(values[steps]).all():
+            out = self.network_(x_enc, mark_enc, x_dec, mark_dec)[0]  # (pred_len, c_out[, n])
+        return out.cpu().numpy().astype(np.float64), y_past, future
+
+    def _check_finite(self, values):
+        if not np.isfinite(values).all():
             # the loss is checked before each step, so a last step can diverge unseen
             raise TrainingDiverged(
                 "The fitted network forecasts NaN or infinite values: its training "
@@ -386,7 +443,120 @@ class InformerForecaster(BaseForecaster):
                 f"scale=True (now {self.scale}), lower learning_rate (now "
                 f"{self.learning_rate:g}) or set gradient_clip, and fit again."
             )
-        return pd.DataFrame(values[steps], index=future[steps], columns=y_past.columns)
+
+    # predict_interval is sktime's default: the quantiles at 0.5 -/+ coverage / 2
+
+    def _predict_quantiles(self, fh, X, alpha):
+        """Quantile forecasts at the levels ``alpha``, on the scale of ``y``.
+
+        The quantile head gives its trained levels exactly and interpolates linearly
+        between neighbouring ones (so quantiles never cross); the Normal head gives
+        its Normal's quantiles.
+
+        Parameters
+        ----------
+        fh : ForecastingHorizon
+        X : pd.DataFrame, optional
+        alpha : list of float
+
+        Returns
+        -------
+        pd.DataFrame
+            Rows: the steps of ``fh``; columns: (variable, alpha).
+
+        Raises
+        ------
+        ValueError
+            For a level of ``alpha`` outside the quantile head's trained levels.
+        """
+        config = self.network_.config
+        if config.head == "quantile":
+            _check_alpha_in_range(alpha, config.quantiles)
+        out, y_past, future = self._network_output(fh, X)
+        q = _unscale(_quantiles_at(out, config, alpha), self.y_scaler_)  # (pred_len, c, A)
+        q = self._held(q, y_past)
+        steps = np.asarray(fh.to_relative(self.cutoff), dtype=int) - 1
+        self._check_finite(q[steps])
+        columns = self._get_columns(method="predict_quantiles", alpha=alpha)
+        return pd.DataFrame(q[steps].reshape(len(steps), -1), index=future[steps], columns=columns)
+
+    def _predict_var(self, fh, X=None, cov=False):
+        """Variance forecasts, on the scale of ``y``.
+
+        The Normal head gives its Normal's variance; the quantile head the variance
+        of the Normal whose quantiles fit its trained levels best (least squares).
+
+        Parameters
+        ----------
+        fh : ForecastingHorizon
+        X : pd.DataFrame, optional
+        cov : bool, default=False
+            Only False, marginal variances, is supported.
+
+        Returns
+        -------
+        pd.DataFrame
+            Rows: the steps of ``fh``; columns: those of ``y``.
+        """
+        if cov:
+            raise NotImplementedError(
+                "InformerForecaster forecasts marginal variances only; call "
+                "predict_var with cov=False."
+            )
+        out, y_past, future = self._network_output(fh, X)
+        std = _unscale(_normal_scale(out, self.network_.config), self.y_scaler_, shift=False)
+        var = self._held(std**2, y_past, 0.0)  # (pred_len, c)
+        steps = np.asarray(fh.to_relative(self.cutoff), dtype=int) - 1
+        self._check_finite(var[steps])
+        return pd.DataFrame(var[steps], index=future[steps], columns=y_past.columns)
+
+    def _predict_proba(self, fh, X, marginal=True):
+        """The Normal head's forecast distribution: an skpro ``Normal``.
+
+        Parameters
+        ----------
+        fh : ForecastingHorizon
+        X : pd.DataFrame, optional
+        marginal : bool, default=True
+            Only the marginal distribution per time point is available.
+
+        Returns
+        -------
+        skpro.distributions.Normal
+            Mean and standard deviation per step of ``fh`` and column of ``y``.
+
+        Raises
+        ------
+        NotImplementedError
+            For the quantile head, which forecasts quantiles, not a distribution.
+        """
+        from skpro.distributions import Normal
+
+        if self.network_.config.head != "normal":
+            raise NotImplementedError(
+                f"predict_proba needs a parametric forecast distribution, but "
+                f"loss={self.loss!r} forecasts quantiles; use predict_quantiles or "
+                "predict_interval, or fit with loss='normal'."
+            )
+        out, y_past, future = self._network_output(fh, X)
+        mean = self._held(_unscale(out[..., 0], self.y_scaler_), y_past)  # (pred_len, c)
+        std = self._held(_unscale(out[..., 1], self.y_scaler_, shift=False), y_past, 0.0)
+        steps = np.asarray(fh.to_relative(self.cutoff), dtype=int) - 1
+        self._check_finite(mean[steps])
+        self._check_finite(std[steps])
+        index, columns = future[steps], y_past.columns
+        return Normal(mu=mean[steps], sigma=std[steps], index=index, columns=columns)
+
+    def _held(self, values, y_past, constant=None):
+        """``values`` (pred_len, c[, k]) with the columns ``_hold_constants`` holds set.
+
+        Set to their constant, or to ``constant`` (0 for a spread): a degenerate
+        forecast distribution at the constant.
+        """
+        hold = _held_columns(y_past.to_numpy(np.float64), self._y_constants)
+        fill = self._y_constants[hold] if constant is None else np.full(hold.sum(), constant)
+        values[:, hold] = fill.reshape((-1,) + (1,) * (values.ndim - 2))
+        return values
 
     def _update(self, y, X=None, update_params=True):
         """Move the cutoff to the end of ``y``; fine-tune on its windows if asked.
@@ -426,6 +596,7 @@ class InformerForecaster(BaseForecaster):
     def _training_settings(self):
         """The fit loop's hyperparameters, shared by fit and fine-tuning in update."""
         return dict(
+            loss=_loss_function(self.loss, _levels(self)),
             epochs=self.train_epochs,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
@@ -455,7 +626,12 @@ class InformerForecaster(BaseForecaster):
     def __setstate__(self, state):
         """Rebuild the network from a pickled state, on its device if present, else the CPU."""
         state = dict(state)
-        saved_by = state.pop("_saved_by", {"format": _STATE_FORMAT, "informer_sk": "?"})
+        saved_by = state.pop("_saved_by", {"format": 1, "informer_sk": "?"})
+        if saved_by["format"] < 2:  # saved before the probabilistic heads
+            state.setdefault("loss", "mse")
+            state.setdefault("quantiles", InformerForecaster().quantiles)
+            if "network_" in state:
+                state.setdefault("quantiles_", ())
         if saved_by["format"] > _STATE_FORMAT:
             raise ValueError(
                 f"This InformerForecaster was saved by informer_sk {saved_by['informer_sk']} "
@@ -499,12 +675,22 @@ class InformerForecaster(BaseForecaster):
         }
         return [
             small,
-            {**small, "attn": "full", "embed": "fixed", "distil": False, "activation": "relu"},
+            {
+                **small,
+                "attn": "full",
+                "embed": "fixed",
+                "distil": False,
+                "activation": "relu",
+                "loss": "normal",
+            },
+            {**small, "loss": "quantile"},
         ]
 
 
-# version of what __getstate__ writes; raise it when the pickled attributes change
-_STATE_FORMAT = 1
+# version of what __getstate__ writes; raise it when the pickled attributes change.
+# 2: the probabilistic heads (loss, quantiles, quantiles_, the config's head), which
+# an older reader would load into a point network of the wrong shape
+_STATE_FORMAT = 2
 
 _CHOICES = {
     "attn": ("prob", "full"),
@@ -560,6 +746,12 @@ def _check_params(forecaster):
             "the largest global norm of the gradients, e.g. 1.0."
         )
     _check_device(p["device"])
+    if p["loss"] not in _HEADS:
+        raise ValueError(
+            f"loss={p['loss']!r} is not one of {tuple(_HEADS)}: 'mse' for point "
+            "forecasts, 'quantile' or 'normal' for intervals and quantiles."
+        )
+    _check_quantiles(p["quantiles"])
 
 
 def _is_real(value):
@@ -609,6 +801,99 @@ def _restored_on_error(forecaster):
         raise
 
 
+_HEADS = {"mse": "point", "quantile": "quantile", "normal": "normal"}
+
+# levels within this distance of a trained level count as that level: sktime asks
+# for 0.5 - 0.9 / 2 = 0.04999999999999999 when a user asks for a 90% interval
+_LEVEL_TOLERANCE = 1e-9
+
+
+def _check_quantiles(quantiles):
+    """Raise a ValueError unless ``quantiles`` are distinct levels in (0, 1) with 0.5."""
+    fix = "pass distinct levels strictly between 0 and 1, e.g. (0.1, 0.5, 0.9)"
+    if isinstance(quantiles, (str, bytes)) or not hasattr(quantiles, "__len__"):
+        raise ValueError(f"quantiles={quantiles!r} must be a tuple of levels; {fix}.")
+    if not all(_is_real(q) and 0 < q < 1 for q in quantiles):
+        raise ValueError(f"quantiles={quantiles!r} must hold numbers in (0, 1); {fix}.")
+    if len(set(quantiles)) != len(quantiles):
+        raise ValueError(f"quantiles={quantiles!r} holds a level twice; {fix}.")
+    if 0.5 not in quantiles or len(quantiles) < 2:
+        raise ValueError(
+            f"quantiles={quantiles!r} must hold 0.5, the median that is the point "
+            f"forecast, and at least one other level; {fix}."
+        )
+
+
+def _levels(forecaster):
+    """The quantile levels of ``forecaster``, sorted as the network emits them."""
+    return tuple(sorted(float(q) for q in forecaster.quantiles))
+
+
+def _loss_function(loss, levels):
+    """The training loss for the head that ``loss`` names."""
+    if loss == "quantile":
+        return functools.partial(pinball_loss, quantiles=levels)
+    return gaussian_nll if loss == "normal" else torch.nn.functional.mse_loss
+
+
+def _check_alpha_in_range(alpha, levels):
+    low, high = levels[0] - _LEVEL_TOLERANCE, levels[-1] + _LEVEL_TOLERANCE
+    outside = [a for a in alpha if not low <= a <= high]
+    if outside:
+        raise ValueError(
+            f"Quantile levels {outside} lie outside the levels the network was trained "
+            f"on, [{levels[0]}, {levels[-1]}] (parameter quantiles={levels}); add them "
+            "to quantiles and fit again, or ask for a narrower interval."
+        )
+
+
+def _point_forecast(out, config):
+    """The point forecast (pred_len, c) of a head's output: median, mean or itself."""
+    if config.head == "quantile":
+        return out[..., config.quantiles.index(0.5)]
+    return out[..., 0] if config.head == "normal" else out
+
+
+def _quantiles_at(out, config, alpha):
+    """Quantiles (pred_len, c, A) at the levels ``alpha``, on the standardised scale.
+
+    Between two trained levels the quantile is interpolated linearly and clipped to
+    the two neighbours, so that rounding cannot make neighbouring segments cross.
+    """
+    alpha = np.asarray(alpha, dtype=np.float64)
+    if config.head == "normal":
+        return out[..., :1] + out[..., 1:] * norm.ppf(alpha)  # (pred_len, c, A)
+    levels = np.asarray(config.quantiles)
+    i = np.clip(np.searchsorted(levels, alpha, side="right") - 1, 0, len(levels) - 2)  # (A,)
+    w = np.clip((alpha - levels[i]) / (levels[i + 1] - levels[i]), 0.0, 1.0)
+    lower, upper = out[..., i], out[..., i + 1]  # (pred_len, c, A)
+    return np.minimum(np.maximum(lower + w * (upper - lower), lower), upper)
+
+
+def _normal_scale(out, config):
+    """Standard deviation (pred_len, c) of a head's forecast, on the standardised scale.
+
+    For the quantile head: the slope of the least-squares line through the trained
+    quantiles against the standard Normal's, i.e. the best-fitting Normal's scale.
+    """
+    if config.head == "normal":
+        return out[..., 1]
+    z = norm.ppf(config.quantiles)
+    z = z - z.mean()
+    return (out * z).sum(axis=-1) / (z**2).sum()
+
+
+def _unscale(values, scaler, shift=True):
+    """Undo the per-column standardisation of ``values`` (pred_len, c[, k]).
+
+    Quantiles and means: mean + std * value; spreads (``shift=False``): std * value.
+    """
+    shape = (-1,) + (1,) * (values.ndim - 2)  # broadcast over the column axis
+    std = scaler.scale_.reshape(shape) if scaler.with_std else 1.0
+    mean = scaler.mean_.reshape(shape) if scaler.with_mean and shift else 0.0
+    return mean + std * values
+
+
 def _constant_values(y):
     """Per column of ``y``: its value where the column is constant, else NaN."""
     values = y.to_numpy(np.float64)
@@ -622,9 +907,14 @@ def _hold_constants(forecast, y_past, constants):
     zero variance); the network's output there is near zero but not zero, which the
     inverse scaling would add to the constant as noise.
     """
-    hold = (y_past == constants).all(axis=0)  # NaN, a varying column, never equals
+    hold = _held_columns(y_past, constants)
     forecast[:, hold] = constants[hold]
     return forecast
+
+
+def _held_columns(y_past, constants):
+    """Columns constant in training and in the input ``y_past``."""
+    return (y_past == constants).all(axis=0)  # NaN, a varying column, never equals
 
 
 def _fit_scaler(frame, scale):
