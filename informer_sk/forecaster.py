@@ -10,11 +10,13 @@ __all__ = ["InformerForecaster"]
 import contextlib
 import copy
 import dataclasses
+import functools
 import warnings
 
 import numpy as np
 import pandas as pd
 import torch
+from scipy.stats import norm
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
@@ -27,6 +29,8 @@ from informer_sk.training import (
     TrainingDiverged,
     autocast,
     check_precision,
+    gaussian_nll,
+    pinball_loss,
     resolve_device,
     seeded,
     torch_threads,
@@ -59,6 +63,11 @@ class InformerForecaster(BaseForecaster):
     every series (never across two), each series scaled with its own statistics.
     ``pretrain`` trains that network on one panel; ``fit`` then fine-tunes it on
     other series for ``fine_tune_epochs`` epochs, or with 0 forecasts them zero-shot.
+
+    With ``loss="quantile"`` or ``loss="normal"`` the network also forecasts the
+    uncertainty: ``predict_interval``, ``predict_quantiles`` and ``predict_var`` work
+    (and ``predict_proba`` for the Normal head), and ``predict`` gives the median or
+    the mean.
 
     Parameters
     ----------
@@ -99,6 +108,17 @@ class InformerForecaster(BaseForecaster):
     gradient_clip : float or None, default=None
         If set, the global norm of the gradients is clipped to this value before
         every step: a remedy for training that diverges.
+    loss : {"mse", "quantile", "normal"}, default="mse"
+        What the network is trained to forecast. "mse": point forecasts by mean
+        squared error, as the paper; no intervals. "quantile": the levels
+        ``quantiles``, by pinball loss; the levels never cross, levels in between
+        are interpolated linearly. "normal": a Normal's mean and standard
+        deviation, by negative log-likelihood.
+    quantiles : tuple of float, default=(0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975)
+        Levels the quantile head learns (with ``loss="quantile"``); 0.5 must be one
+        of them, as the point forecast is the median. Quantiles outside the lowest
+        and highest level cannot be predicted; the default covers the central 50%,
+        80%, 90% and 95% intervals.
     patience : int, default=3
         Epochs without a lower validation loss before training stops.
     lradj : {"type1", "constant"}, default="type1"
@@ -167,6 +187,8 @@ class InformerForecaster(BaseForecaster):
     pretrained_data_ : dict
         After ``pretrain``: target and exogenous columns, frequency, and the series
         embedding's row of every pretraining series.
+    quantiles_ : tuple of float
+        With ``loss="quantile"``, the sorted levels the network emits; else ().
 
     Notes
     -----
@@ -214,7 +236,9 @@ class InformerForecaster(BaseForecaster):
         "requires-fh-in-fit": True,
         "X-y-must-have-same-index": True,
         "capability:insample": False,
+        # True exactly when loss != "mse": set per instance in __init__
         "capability:pred_int": False,
+        "capability:pred_int:insample": False,
         "capability:missing_values": False,
         "capability:update": True,
         "capability:random_state": True,
@@ -250,6 +274,8 @@ class InformerForecaster(BaseForecaster):
         batch_size=32,
         learning_rate=1e-4,
         gradient_clip=None,
+        loss="mse",
+        quantiles=(0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975),
         patience=3,
         lradj="type1",
         validation_size=0.2,
@@ -279,6 +305,8 @@ class InformerForecaster(BaseForecaster):
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.gradient_clip = gradient_clip
+        self.loss = loss
+        self.quantiles = quantiles
         self.patience = patience
         self.lradj = lradj
         self.validation_size = validation_size
@@ -291,6 +319,7 @@ class InformerForecaster(BaseForecaster):
         self.n_threads = n_threads
         self.verbose = verbose
         super().__init__()
+        self.set_tags(**{"capability:pred_int": loss != "mse"})
         # read by sktime when a user turns the remember_data config back on
         self._y, self._X = None, None
 
@@ -399,6 +428,7 @@ class InformerForecaster(BaseForecaster):
         self.best_epoch_ = best_epoch
         self.n_parameters_ = sum(p.numel() for p in network.parameters() if p.requires_grad)
         self.pred_len_ = network.config.pred_len
+        self.quantiles_ = network.config.quantiles
         self.calendar_ = spec
         panel = isinstance(y.index, pd.MultiIndex)
         scalers = {key: (c.y_scaler, c.x_scaler) for key, c in contexts.items()}
@@ -550,6 +580,8 @@ class InformerForecaster(BaseForecaster):
             activation=self.activation,
             mark_sizes=spec.sizes,
             n_series=n_series,
+            head=_HEADS[self.loss],
+            quantiles=_levels(self) if self.loss == "quantile" else (),
         )
 
     def _predict(self, fh, X):
@@ -567,6 +599,32 @@ class InformerForecaster(BaseForecaster):
         pd.DataFrame
             Forecasts at the steps of ``fh``, on the scale and columns of ``y``; for a
             panel or hierarchy, of every series, with the index levels of ``y``.
+        """
+        out, pasts, futures, steps = self._network_output(fh, X)
+        config = self.network_.config
+        parts = []
+        for i, (key, context) in enumerate(self._contexts.items()):
+            values = context.y_scaler.inverse_transform(_point_forecast(out[i], config))
+            values = _hold_constants(values, pasts[i].to_numpy(np.float64), context.constants)
+            self._check_finite(values[steps])
+            frame = pd.DataFrame(values[steps], index=futures[i][steps], columns=pasts[i].columns)
+            parts.append((key, frame))
+        return join_panel(parts, self._index_names)
+
+    def _network_output(self, fh, X):
+        """The network's raw output for every series, from its last ``seq_len`` points.
+
+        Returns
+        -------
+        out : np.ndarray
+            (n_series, pred_len, c_out) float64 on the standardised scale, or
+            (n_series, pred_len, c_out, n_outputs) for a probabilistic head.
+        pasts : list of pd.DataFrame
+            Per series, the ``seq_len`` points read by the encoder.
+        futures : list of pd.Index
+            Per series, the ``pred_len`` time points after its last point.
+        steps : np.ndarray
+            Rows of the ``pred_len`` ones that ``fh`` asks for.
         """
         steps = np.asarray(fh.to_relative(self.cutoff), dtype=int) - 1
         X_parts = dict(split_panel(X)) if X is not None else {}
@@ -605,22 +663,141 @@ class InformerForecaster(BaseForecaster):
             self.network_.eval()
             with autocast(self.precision, self.device_):
                 out = self.network_(x_enc, mark_enc, x_dec, mark_dec, series_id=windows.series_ids(idx))
-        out = out.float().cpu().numpy().astype(np.float64)  # (n_series, pred_len, c_out)
+        return out.float().cpu().numpy().astype(np.float64), pasts, futures, steps
+
+    def _check_finite(self, values):
+        if not np.isfinite(values).all():
+            # the loss is checked before each step, so a last step can diverge unseen
+            raise TrainingDiverged(
+                "The fitted network forecasts NaN or infinite values: its training "
+                "diverged, or the inputs are too large for float32 arithmetic. Keep "
+                f"scale=True (now {self.scale}), lower learning_rate (now "
+                f"{self.learning_rate:g}) or set gradient_clip, and fit again."
+            )
+
+    def _per_series(self, fh, X, forecast, columns=None):
+        """Join ``forecast(out, context, y_past)`` (pred_len, c[, k]) of every series.
+
+        Rows are the steps of ``fh`` of each series, in the panel form of ``y``;
+        columns those of ``y``, or ``columns``.
+        """
+        out, pasts, futures, steps = self._network_output(fh, X)
         parts = []
         for i, (key, context) in enumerate(self._contexts.items()):
-            values = context.y_scaler.inverse_transform(out[i])
-            values = _hold_constants(values, pasts[i].to_numpy(np.float64), context.constants)
-            if not np.isfinite(values[steps]).all():
-                # the loss is checked before each step, so a last step can diverge unseen
-                raise TrainingDiverged(
-                    "The fitted network forecasts NaN or infinite values: its training "
-                    "diverged, or the inputs are too large for float32 arithmetic. Keep "
-                    f"scale=True (now {self.scale}), lower learning_rate (now "
-                    f"{self.learning_rate:g}) or set gradient_clip, and fit again."
-                )
-            frame = pd.DataFrame(values[steps], index=futures[i][steps], columns=pasts[i].columns)
+            values = forecast(out[i], context, pasts[i].to_numpy(np.float64))[steps]
+            self._check_finite(values)
+            values = values.reshape(len(steps), -1)
+            frame = pd.DataFrame(values, index=futures[i][steps], columns=columns)
+            if columns is None:
+                frame.columns = pasts[i].columns
             parts.append((key, frame))
         return join_panel(parts, self._index_names)
+
+    # predict_interval is sktime's default: the quantiles at 0.5 -/+ coverage / 2
+
+    def _predict_quantiles(self, fh, X, alpha):
+        """Quantile forecasts at the levels ``alpha``, on the scale of ``y``.
+
+        The quantile head gives its trained levels exactly and interpolates linearly
+        between neighbouring ones (so quantiles never cross); the Normal head gives
+        its Normal's quantiles.
+
+        Parameters
+        ----------
+        fh : ForecastingHorizon
+        X : pd.DataFrame, optional
+        alpha : list of float
+
+        Returns
+        -------
+        pd.DataFrame
+            Rows: the steps of ``fh`` (of every series); columns: (variable, alpha).
+
+        Raises
+        ------
+        ValueError
+            For a level of ``alpha`` outside the quantile head's trained levels.
+        """
+        config = self.network_.config
+        if config.head == "quantile":
+            _check_alpha_in_range(alpha, config.quantiles)
+
+        def quantiles(out, context, y_past):
+            q = _unscale(_quantiles_at(out, config, alpha), context.y_scaler)  # (pred_len, c, A)
+            return _held(q, y_past, context.constants)
+
+        columns = self._get_columns(method="predict_quantiles", alpha=alpha)
+        return self._per_series(fh, X, quantiles, columns)
+
+    def _predict_var(self, fh, X=None, cov=False):
+        """Variance forecasts, on the scale of ``y``.
+
+        The Normal head gives its Normal's variance; the quantile head the variance
+        of the Normal whose quantiles fit its trained levels best (least squares).
+
+        Parameters
+        ----------
+        fh : ForecastingHorizon
+        X : pd.DataFrame, optional
+        cov : bool, default=False
+            Only False, marginal variances, is supported.
+
+        Returns
+        -------
+        pd.DataFrame
+            Rows: the steps of ``fh`` (of every series); columns: those of ``y``.
+        """
+        if cov:
+            raise NotImplementedError(
+                "InformerForecaster forecasts marginal variances only; call "
+                "predict_var with cov=False."
+            )
+        config = self.network_.config
+
+        def variance(out, context, y_past):
+            std = _unscale(_normal_scale(out, config), context.y_scaler, shift=False)
+            return _held(std**2, y_past, context.constants, 0.0)  # (pred_len, c)
+
+        return self._per_series(fh, X, variance)
+
+    def _predict_proba(self, fh, X, marginal=True):
+        """The Normal head's forecast distribution: an skpro ``Normal``.
+
+        Parameters
+        ----------
+        fh : ForecastingHorizon
+        X : pd.DataFrame, optional
+        marginal : bool, default=True
+            Only the marginal distribution per time point is available.
+
+        Returns
+        -------
+        skpro.distributions.Normal
+            Mean and standard deviation per step of ``fh`` and column of ``y``.
+
+        Raises
+        ------
+        NotImplementedError
+            For the quantile head, which forecasts quantiles, not a distribution.
+        """
+        from skpro.distributions import Normal
+
+        if self.network_.config.head != "normal":
+            raise NotImplementedError(
+                f"predict_proba needs a parametric forecast distribution, but "
+                f"loss={self.loss!r} forecasts quantiles; use predict_quantiles or "
+                "predict_interval, or fit with loss='normal'."
+            )
+
+        def mean(out, context, y_past):
+            return _held(_unscale(out[..., 0], context.y_scaler), y_past, context.constants)
+
+        def std(out, context, y_past):
+            std = _unscale(out[..., 1], context.y_scaler, shift=False)
+            return _held(std, y_past, context.constants, 0.0)
+
+        mu, sigma = self._per_series(fh, X, mean), self._per_series(fh, X, std)
+        return Normal(mu=mu.to_numpy(), sigma=sigma.to_numpy(), index=mu.index, columns=mu.columns)
 
     def _update(self, y, X=None, update_params=True):
         """Move the cutoff to the end of ``y``; fine-tune on its windows if asked.
@@ -673,6 +850,7 @@ class InformerForecaster(BaseForecaster):
     def _training_settings(self, epochs):
         """The fit loop's hyperparameters, shared by fit, pretrain and fine-tuning."""
         return dict(
+            loss=_loss_function(self.loss, _levels(self)),
             epochs=epochs,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
@@ -707,7 +885,12 @@ class InformerForecaster(BaseForecaster):
         # parameters added since format 1 was written, at their defaults
         state.setdefault("precision", "fp32")
         state.setdefault("n_threads", None)
-        saved_by = state.pop("_saved_by", {"format": _STATE_FORMAT, "informer_sk": "?"})
+        saved_by = state.pop("_saved_by", {"format": 1, "informer_sk": "?"})
+        if saved_by["format"] < 2:  # saved before the probabilistic heads
+            state.setdefault("loss", "mse")
+            state.setdefault("quantiles", InformerForecaster().quantiles)
+            if "network_" in state:
+                state.setdefault("quantiles_", ())
         if saved_by["format"] > _STATE_FORMAT:
             raise ValueError(
                 f"This InformerForecaster was saved by informer_sk {saved_by['informer_sk']} "
@@ -761,12 +944,15 @@ class InformerForecaster(BaseForecaster):
         return [
             small,
             {**small, "attn": "full", "embed": "fixed", "distil": False, "activation": "relu",
-             "series_embedding": True, "fine_tune_epochs": 0},  # fmt: skip
+             "series_embedding": True, "fine_tune_epochs": 0, "loss": "normal"},  # fmt: skip
+            {**small, "loss": "quantile"},
         ]
 
 
 # version of what __getstate__ writes; raise it when the pickled attributes change
-# 2: per-series contexts (_contexts) and the pretrained network
+# 2: per-series contexts (_contexts), the pretrained network, and the probabilistic
+# heads (loss, quantiles, quantiles_, the config's head), which an older reader would
+# load into a point network of the wrong shape
 _STATE_FORMAT = 2
 
 _CHOICES = {
@@ -840,6 +1026,12 @@ def _check_params(forecaster):
             "positive integer, e.g. the number of cores divided by the number of "
             "parallel workers."
         )
+    if p["loss"] not in _HEADS:
+        raise ValueError(
+            f"loss={p['loss']!r} is not one of {tuple(_HEADS)}: 'mse' for point "
+            "forecasts, 'quantile' or 'normal' for intervals and quantiles."
+        )
+    _check_quantiles(p["quantiles"])
 
 
 def _is_real(value):
@@ -889,6 +1081,99 @@ def _restored_on_error(forecaster):
         raise
 
 
+_HEADS = {"mse": "point", "quantile": "quantile", "normal": "normal"}
+
+# levels within this distance of a trained level count as that level: sktime asks
+# for 0.5 - 0.9 / 2 = 0.04999999999999999 when a user asks for a 90% interval
+_LEVEL_TOLERANCE = 1e-9
+
+
+def _check_quantiles(quantiles):
+    """Raise a ValueError unless ``quantiles`` are distinct levels in (0, 1) with 0.5."""
+    fix = "pass distinct levels strictly between 0 and 1, e.g. (0.1, 0.5, 0.9)"
+    if isinstance(quantiles, (str, bytes)) or not hasattr(quantiles, "__len__"):
+        raise ValueError(f"quantiles={quantiles!r} must be a tuple of levels; {fix}.")
+    if not all(_is_real(q) and 0 < q < 1 for q in quantiles):
+        raise ValueError(f"quantiles={quantiles!r} must hold numbers in (0, 1); {fix}.")
+    if len(set(quantiles)) != len(quantiles):
+        raise ValueError(f"quantiles={quantiles!r} holds a level twice; {fix}.")
+    if 0.5 not in quantiles or len(quantiles) < 2:
+        raise ValueError(
+            f"quantiles={quantiles!r} must hold 0.5, the median that is the point "
+            f"forecast, and at least one other level; {fix}."
+        )
+
+
+def _levels(forecaster):
+    """The quantile levels of ``forecaster``, sorted as the network emits them."""
+    return tuple(sorted(float(q) for q in forecaster.quantiles))
+
+
+def _loss_function(loss, levels):
+    """The training loss for the head that ``loss`` names."""
+    if loss == "quantile":
+        return functools.partial(pinball_loss, quantiles=levels)
+    return gaussian_nll if loss == "normal" else torch.nn.functional.mse_loss
+
+
+def _check_alpha_in_range(alpha, levels):
+    low, high = levels[0] - _LEVEL_TOLERANCE, levels[-1] + _LEVEL_TOLERANCE
+    outside = [a for a in alpha if not low <= a <= high]
+    if outside:
+        raise ValueError(
+            f"Quantile levels {outside} lie outside the levels the network was trained "
+            f"on, [{levels[0]}, {levels[-1]}] (parameter quantiles={levels}); add them "
+            "to quantiles and fit again, or ask for a narrower interval."
+        )
+
+
+def _point_forecast(out, config):
+    """The point forecast (pred_len, c) of a head's output: median, mean or itself."""
+    if config.head == "quantile":
+        return out[..., config.quantiles.index(0.5)]
+    return out[..., 0] if config.head == "normal" else out
+
+
+def _quantiles_at(out, config, alpha):
+    """Quantiles (pred_len, c, A) at the levels ``alpha``, on the standardised scale.
+
+    Between two trained levels the quantile is interpolated linearly and clipped to
+    the two neighbours, so that rounding cannot make neighbouring segments cross.
+    """
+    alpha = np.asarray(alpha, dtype=np.float64)
+    if config.head == "normal":
+        return out[..., :1] + out[..., 1:] * norm.ppf(alpha)  # (pred_len, c, A)
+    levels = np.asarray(config.quantiles)
+    i = np.clip(np.searchsorted(levels, alpha, side="right") - 1, 0, len(levels) - 2)  # (A,)
+    w = np.clip((alpha - levels[i]) / (levels[i + 1] - levels[i]), 0.0, 1.0)
+    lower, upper = out[..., i], out[..., i + 1]  # (pred_len, c, A)
+    return np.minimum(np.maximum(lower + w * (upper - lower), lower), upper)
+
+
+def _normal_scale(out, config):
+    """Standard deviation (pred_len, c) of a head's forecast, on the standardised scale.
+
+    For the quantile head: the slope of the least-squares line through the trained
+    quantiles against the standard Normal's, i.e. the best-fitting Normal's scale.
+    """
+    if config.head == "normal":
+        return out[..., 1]
+    z = norm.ppf(config.quantiles)
+    z = z - z.mean()
+    return (out * z).sum(axis=-1) / (z**2).sum()
+
+
+def _unscale(values, scaler, shift=True):
+    """Undo the per-column standardisation of ``values`` (pred_len, c[, k]).
+
+    Quantiles and means: mean + std * value; spreads (``shift=False``): std * value.
+    """
+    shape = (-1,) + (1,) * (values.ndim - 2)  # broadcast over the column axis
+    std = scaler.scale_.reshape(shape) if scaler.with_std else 1.0
+    mean = scaler.mean_.reshape(shape) if scaler.with_mean and shift else 0.0
+    return mean + std * values
+
+
 def _constant_values(y):
     """Per column of ``y``: its value where the column is constant, else NaN."""
     values = y.to_numpy(np.float64)
@@ -902,9 +1187,26 @@ def _hold_constants(forecast, y_past, constants):
     zero variance); the network's output there is near zero but not zero, which the
     inverse scaling would add to the constant as noise.
     """
-    hold = (y_past == constants).all(axis=0)  # NaN, a varying column, never equals
+    hold = _held_columns(y_past, constants)
     forecast[:, hold] = constants[hold]
     return forecast
+
+
+def _held(values, y_past, constants, fill=None):
+    """``values`` (pred_len, c[, k]) with the columns ``_hold_constants`` holds set.
+
+    Set to their constant, or to ``fill`` (0 for a spread): a degenerate forecast
+    distribution at the constant.
+    """
+    hold = _held_columns(y_past, constants)
+    fill = constants[hold] if fill is None else np.full(hold.sum(), fill)
+    values[:, hold] = fill.reshape((-1,) + (1,) * (values.ndim - 2))
+    return values
+
+
+def _held_columns(y_past, constants):
+    """Columns constant in training and in the input ``y_past``."""
+    return (y_past == constants).all(axis=0)  # NaN, a varying column, never equals
 
 
 def _fit_scaler(frame, scale):

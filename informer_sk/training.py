@@ -1,4 +1,4 @@
-"""The fit loop: seeding, device, Adam on MSE, early stopping, learning-rate schedule.
+"""The fit loop: seeding, device, Adam, early stopping, learning-rate schedule; the losses.
 
 Knows tensors and modules only; the estimator hands it windows and reads back the
 loss history. The caller's global torch RNG state is never touched: every random
@@ -14,6 +14,8 @@ __all__ = [
     "autocast",
     "check_precision",
     "cpu_bf16_support",
+    "gaussian_nll",
+    "pinball_loss",
     "resolve_device",
     "seeded",
     "torch_threads",
@@ -153,11 +155,68 @@ def autocast(precision, device):
     return torch.autocast(device.type, dtype=torch.bfloat16)
 
 
-def _forward_loss(network, windows, idx):
+def pinball_loss(out, target, quantiles):
+    """Mean pinball (quantile) loss of ordered quantile forecasts.
+
+    Parameters
+    ----------
+    out : torch.Tensor
+        (..., Q) forecasts at the levels ``quantiles``.
+    target : torch.Tensor
+        (...) observed values.
+    quantiles : sequence of float
+        The Q levels, in (0, 1).
+
+    Returns
+    -------
+    torch.Tensor
+        Scalar: ``max(a * e, (a - 1) * e)``, ``e = target - forecast``, averaged over
+        levels and elements; minimised by the true a-quantile.
+
+    Examples
+    --------
+    >>> import torch
+    >>> out = torch.tensor([[0.0, 1.0]])  # quantiles 0.1 and 0.9 of one value
+    >>> round(float(pinball_loss(out, torch.tensor([2.0]), (0.1, 0.9))), 4)
+    0.55
+    """
+    levels = torch.as_tensor(quantiles, dtype=out.dtype, device=out.device)  # (Q,)
+    error = target.unsqueeze(-1) - out  # (..., Q)
+    return torch.maximum(levels * error, (levels - 1) * error).mean()
+
+
+def gaussian_nll(out, target):
+    """Mean negative log-likelihood of ``target`` under Normals, in nats.
+
+    Parameters
+    ----------
+    out : torch.Tensor
+        (..., 2): mean, then a positive scale (standard deviation).
+    target : torch.Tensor
+        (...) observed values.
+
+    Returns
+    -------
+    torch.Tensor
+        Scalar ``log(scale) + (target - mean)**2 / (2 scale**2) + log(2 pi) / 2``,
+        averaged over elements.
+
+    Examples
+    --------
+    >>> import torch
+    >>> round(float(gaussian_nll(torch.tensor([[0.0, 1.0]]), torch.tensor([0.0]))), 4)
+    0.9189
+    """
+    mean, scale = out[..., 0], out[..., 1]
+    z = (target - mean) / scale
+    return (torch.log(scale) + 0.5 * z**2).mean() + 0.5 * math.log(2 * math.pi)
+
+
+def _forward_loss(network, windows, idx, loss=F.mse_loss):
     """The batch's MSE; callers run it under :func:`autocast`, the loss stays float32."""
     x_enc, mark_enc, x_dec, mark_dec, target = windows.batch(idx)
     out = network(x_enc, mark_enc, x_dec, mark_dec, series_id=windows.series_ids(idx))
-    return F.mse_loss(out.float(), target)  # out is bf16 under autocast
+    return loss(out.float(), target)  # out is bf16 under autocast
 
 
 def _bar_losses(record):
@@ -169,13 +228,13 @@ def _bar_losses(record):
 
 
 @torch.no_grad()
-def _evaluate(network, windows, batch_size, precision="fp32"):
+def _evaluate(network, windows, batch_size, loss, precision="fp32"):
     network.eval()
     total, n = 0.0, len(windows)
     for start in range(0, n, batch_size):
         idx = torch.arange(start, min(start + batch_size, n))
         with autocast(precision, windows.series.values.device):
-            total += _forward_loss(network, windows, idx).item() * len(idx)
+            total += _forward_loss(network, windows, idx, loss).item() * len(idx)
     return total / n
 
 
@@ -201,6 +260,10 @@ def train_network(network, train_windows, val_windows=None, **settings):
     train_windows, val_windows : informer_sk.windows.Windows
     epochs, batch_size, learning_rate, patience, lradj, gradient_clip, precision, verbose
         Keyword-only; as the forecaster's parameters of the same names.
+    loss : callable, default=torch.nn.functional.mse_loss
+        Keyword-only; ``loss(network_output, target)`` gives the scalar to minimise,
+        in training and validation: e.g. :func:`pinball_loss` or :func:`gaussian_nll`
+        for the network's quantile or Normal head.
 
     Returns
     -------
@@ -248,6 +311,7 @@ def _train_epochs(
     gradient_clip=None,
     precision="fp32",
     verbose=False,
+    loss=F.mse_loss,
 ):
     """The epochs of :func:`train_network`; appends to ``history``, fills ``best``.
 
@@ -271,25 +335,25 @@ def _train_epochs(
         for start in batches:
             idx = order[start : start + batch_size]
             with autocast(precision, device):  # backward runs outside, as torch advises
-                loss = _forward_loss(network, train_windows, idx)
-            if not torch.isfinite(loss):
+                batch_loss = _forward_loss(network, train_windows, idx, loss)
+            if not torch.isfinite(batch_loss):
                 raise TrainingDiverged(
-                    f"Training diverged: the loss became {loss.item()} in epoch {epoch}. "
+                    f"Training diverged: the loss became {batch_loss.item()} in epoch {epoch}. "
                     f"Lower learning_rate (now {learning_rate:g}), set gradient_clip "
                     f"(now {gradient_clip}; e.g. 1.0), or keep scale=True so the network "
                     "sees standardised data."
                 )
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            batch_loss.backward()
             if gradient_clip is not None:
                 torch.nn.utils.clip_grad_norm_(network.parameters(), gradient_clip)
             optimizer.step()
-            total += loss.item() * len(idx)
+            total += batch_loss.item() * len(idx)
             bar.set_postfix(train_loss=f"{total / (start + len(idx)):.4f}", refresh=False)
             bar.update()
         record = {"epoch": epoch, "train_loss": total / n, "val_loss": None, "learning_rate": lr}
         if val_windows is not None:
-            record["val_loss"] = _evaluate(network, val_windows, batch_size, precision)
+            record["val_loss"] = _evaluate(network, val_windows, batch_size, loss, precision)
             if not math.isfinite(record["val_loss"]):
                 raise TrainingDiverged(
                     f"Training diverged: the validation loss became {record['val_loss']} "

@@ -8,7 +8,7 @@ import pytest
 import torch
 from sktime.forecasting.naive import NaiveForecaster
 
-from informer_sk.benchmarks import accuracy, models, speed
+from informer_sk.benchmarks import accuracy, calibration, models, speed
 from informer_sk.forecaster import InformerForecaster
 
 TINY = dict(seq_len=16, label_len=8, pred_len=4, d_model=16, n_heads=2, d_ff=32)
@@ -272,3 +272,38 @@ def test_speed_main_precision_prints_only_the_comparison(capsys):
     out = capsys.readouterr().out
     assert "CPU bf16 support" in out and "| samples/s |" in out and "| forecast MSE on a fixed batch |" in out
     assert "| FLOPs per step" not in out
+
+
+def test_calibration_run_scores_every_model_on_tiny_data():
+    # daily data: the 12/4/4-month split is 360/480/600 rows and the season is one row
+    n_rows = 620
+    frame = _hourly_frame(n_rows, n_columns=2).set_axis(pd.date_range("2020-01-01", periods=n_rows, freq="D"))
+    frame = frame.rename(columns={"c1": "OT"})
+    params = {k: v for k, v in TINY.items() if k != "pred_len"}
+    params.update(train_epochs=1, validation_size=0.25, device="cpu")
+    rows = calibration.run(frame, pred_len=4, informer_params=params, stride=40)
+    assert len(rows) == 7
+    n_all, n_strided = 120 - 4 + 1, math.ceil((120 - 4 + 1) / 40)
+    for r in rows:
+        assert r["n_windows"] == (n_all if "every" not in r["model"] else n_strided), r
+        for key in ("coverage_50", "coverage_80", "coverage_95"):
+            assert 0 <= r[key] <= 1
+        assert r["coverage_50"] <= r["coverage_80"] <= r["coverage_95"]
+        assert 0 < r["pinball"] and 0 < r["crps"] < np.inf
+    assert calibration._table(rows).count("\n") == len(rows) + 1
+
+
+def test_informer_windows_quantiles_match_predict_quantiles():
+    frame = _hourly_frame(120)
+    n_fit, pred_len, levels = 90, 4, [0.1, 0.3, 0.5, 0.9]
+    for loss in ("quantile", "normal"):
+        forecaster = InformerForecaster(
+            **{k: v for k, v in TINY.items() if k != "pred_len"}, train_epochs=1, validation_size=0,
+            random_state=0, device="cpu", loss=loss,
+        )  # fmt: skip
+        forecaster.fit(frame.iloc[:n_fit], fh=np.arange(1, pred_len + 1))
+        expected = forecaster.predict_quantiles(alpha=levels).to_numpy().reshape(pred_len, 2, 4)
+        starts = np.array([n_fit - TINY["seq_len"], 3])
+        batched = calibration.informer_windows_quantiles(forecaster, frame, starts, levels, batch_size=1)
+        assert batched.shape == (2, pred_len, 2, 4)
+        np.testing.assert_allclose(batched[0], expected, rtol=1e-5, atol=1e-5)

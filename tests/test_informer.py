@@ -3,11 +3,15 @@
 import dataclasses
 import math
 
+import hypothesis.extra.numpy as hnp
+import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from informer_sk.nn import Informer, InformerConfig
-from informer_sk.nn.informer import Decoder, DistilLayer, Encoder
+from informer_sk.nn.informer import Decoder, DistilLayer, Encoder, NormalHead, QuantileHead
 
 B = 3
 MARK_SIZES = (24, 7, 31, 366)
@@ -174,3 +178,61 @@ def test_config_defaults_follow_the_paper():
     assert (config.d_model, config.n_heads, config.d_ff, config.factor) == (512, 8, 2048, 5)
     assert config.attn == "prob" and config.distil and config.mark_sizes == ()
     assert dataclasses.replace(config, attn="full").attn == "full"
+
+
+# -- probabilistic heads ------------------------------------------------------------
+
+LEVELS = (0.025, 0.1, 0.5, 0.9, 0.975)
+
+
+@pytest.mark.parametrize(
+    "head, quantiles, n_outputs", [("quantile", LEVELS, 5), ("normal", (), 2)]
+)
+def test_probabilistic_heads_emit_n_outputs_per_step_and_channel(head, quantiles, n_outputs):
+    config = _config(head=head, quantiles=quantiles)
+    assert config.n_outputs == n_outputs
+    out = Informer(config)(*_inputs(config))
+    assert out.shape == (B, config.pred_len, config.c_out, n_outputs)
+
+
+def test_the_point_head_adds_no_weights():
+    # so networks saved before the heads existed load unchanged
+    names = set(Informer(_config()).state_dict())
+    assert names == set(Informer(_config(head="normal")).state_dict())
+    assert Informer(_config()).decoder.projection.out_features == 2
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_quantiles_never_cross_and_scales_are_positive_on_random_weights(seed):
+    torch.manual_seed(seed)
+    for head, quantiles in (("quantile", LEVELS), ("normal", ())):
+        config = _config(head=head, quantiles=quantiles)
+        network = Informer(config)
+        with torch.no_grad():  # wild weights: outputs far from zero either way
+            network.decoder.projection.weight.mul_(50.0)
+        out = network(*_inputs(config, seed))
+        if head == "quantile":
+            assert (out.diff(dim=-1) >= 0).all()
+        else:
+            assert (out[..., 1] >= 1e-3).all()
+
+
+@given(
+    raw=hnp.arrays(
+        np.float32, (2, 3, 1 * len(LEVELS)), elements=st.floats(-1e4, 1e4, width=32)
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_the_quantile_head_orders_any_raw_output(raw):
+    head = QuantileHead(_config(c_out=1, head="quantile", quantiles=LEVELS))
+    q = head(torch.from_numpy(raw))  # (2, 3, 1, Q)
+    assert (q.diff(dim=-1) >= 0).all()
+    # the median is the raw median output, untouched
+    assert torch.equal(q[..., LEVELS.index(0.5)], torch.from_numpy(raw)[..., None, 2])
+
+
+def test_the_normal_head_splits_mean_and_a_floored_softplus_scale():
+    raw = torch.tensor([[[1.5, -100.0, -2.0, 0.0]]])  # (1, 1, c_out * 2), c_out = 2
+    out = NormalHead(_config(head="normal"))(raw)  # (1, 1, 2, 2)
+    torch.testing.assert_close(out[0, 0, :, 0], torch.tensor([1.5, -2.0]))
+    torch.testing.assert_close(out[0, 0, :, 1], torch.tensor([1e-3, math.log(2.0) + 1e-3]))

@@ -114,7 +114,7 @@ def test_a_file_from_a_newer_format_is_refused_with_a_clear_message(fitted, monk
     fitted.save(tmp_path / "future")
     monkeypatch.undo()
     current = informer_sk.forecaster._STATE_FORMAT
-    with pytest.raises(ValueError, match=rf"state format 99, but informer_sk .* up to {current}; upgrade"):
+    with pytest.raises(ValueError, match=rf"state format 99, but informer_sk .* up to {current}; "):
         InformerForecaster.load_from_path(tmp_path / "future.zip")
 
 
@@ -198,3 +198,30 @@ def test_a_model_fitted_on_cuda_predicts_in_a_process_without_cuda(tmp_path):
         on_cpu = pickle.load(f)
     # the same weights; GPU and CPU kernels differ in the last bits
     pd.testing.assert_frame_equal(on_cpu, on_gpu, rtol=1e-4)
+
+
+@pytest.mark.parametrize("loss", ["quantile", "normal"])
+def test_a_probabilistic_forecaster_round_trips_with_its_intervals(loss, tmp_path):
+    y, _ = _frames()
+    fitted = InformerForecaster(**TINY, loss=loss).fit(y.iloc[:N], fh=FH)
+    fitted.save(tmp_path / "proba")
+    loaded = InformerForecaster.load_from_path(tmp_path / "proba.zip")
+    assert loaded.get_tag("capability:pred_int")
+    for method in ("predict_interval", "predict_quantiles", "predict_var"):
+        pd.testing.assert_frame_equal(
+            getattr(loaded, method)(), getattr(fitted, method)(), check_exact=True
+        )
+
+
+def test_a_file_from_before_the_probabilistic_heads_loads_as_a_point_forecaster(fitted):
+    state = fitted.__getstate__()
+    for name in ("loss", "quantiles", "quantiles_"):
+        del state[name]
+    state["_saved_by"] = {"format": 1, "informer_sk": "0.1.0"}
+    loaded = InformerForecaster.__new__(InformerForecaster)
+    loaded.__setstate__(state)
+    assert loaded.get_params()["loss"] == "mse" and loaded.quantiles_ == ()
+    _, X = _frames()
+    X_future = X.iloc[N : N + 3]
+    pd.testing.assert_frame_equal(loaded.predict(X=X_future), fitted.predict(X=X_future),
+                                  check_exact=True)  # fmt: skip

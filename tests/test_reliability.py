@@ -382,12 +382,12 @@ def _fail_on_training_call(monkeypatch, number, exception):
     """Make the ``number``-th training forward pass raise ``exception`` (counting from 1)."""
     real, calls = informer_sk.training._forward_loss, []
 
-    def forward_loss(network, windows, idx):
+    def forward_loss(network, *args):
         if network.training:
             calls.append(1)
             if len(calls) == number:
                 raise exception
-        return real(network, windows, idx)
+        return real(network, *args)
 
     monkeypatch.setattr(informer_sk.training, "_forward_loss", forward_loss)
 
@@ -395,8 +395,8 @@ def _fail_on_training_call(monkeypatch, number, exception):
 def _nan_loss(monkeypatch, number):
     real, calls = informer_sk.training._forward_loss, []
 
-    def forward_loss(network, windows, idx):
-        loss = real(network, windows, idx)
+    def forward_loss(*args):
+        loss = real(*args)
         calls.append(1)
         return loss * float("nan") if len(calls) == number else loss
 

@@ -9,6 +9,7 @@ and predicts all ``pred_len`` steps in one forward pass.
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from informer_sk.nn.attention import AttentionLayer, FullAttention, ProbSparseAttention
@@ -23,6 +24,8 @@ __all__ = [
     "FeedForward",
     "Informer",
     "InformerConfig",
+    "NormalHead",
+    "QuantileHead",
 ]
 
 
@@ -70,6 +73,16 @@ class InformerConfig:
         Cardinality of each integer calendar field; () means no calendar term.
     n_series : int, default=0
         Series of a panel that get a learned series embedding; 0 means none.
+    head : {"point", "quantile", "normal"}, default="point"
+        What the network emits per step and channel: one value; the quantiles at
+        the levels ``quantiles``, ordered; or a Normal's mean and scale.
+    quantiles : tuple of float, default=()
+        Increasing levels in (0, 1) of the quantile head, 0.5 among them.
+
+    Attributes
+    ----------
+    n_outputs : int
+        Values emitted per step and channel: 1, ``len(quantiles)`` or 2.
     """
 
     enc_in: int
@@ -91,6 +104,12 @@ class InformerConfig:
     activation: str = "gelu"
     mark_sizes: tuple[int, ...] = ()
     n_series: int = 0
+    head: str = "point"
+    quantiles: tuple[float, ...] = ()
+
+    @property
+    def n_outputs(self):
+        return {"point": 1, "quantile": len(self.quantiles), "normal": 2}[self.head]
 
 
 def _self_attention(config, causal):
@@ -249,7 +268,7 @@ class Decoder(nn.Module):
         super().__init__()
         self.layers = nn.ModuleList(DecoderLayer(config) for _ in range(config.d_layers))
         self.norm = nn.LayerNorm(config.d_model)
-        self.projection = nn.Linear(config.d_model, config.c_out)
+        self.projection = nn.Linear(config.d_model, config.c_out * config.n_outputs)
 
     def forward(self, x, memory, n_outputs=None, return_attention=False):
         """Decode ``x`` against the encoder output ``memory``.
@@ -269,7 +288,7 @@ class Decoder(nn.Module):
         Returns
         -------
         out : torch.Tensor
-            (B, L_dec, c_out), or (B, n_outputs, c_out).
+            (B, L_dec, c_out * n), or (B, n_outputs, c_out * n), n = ``config.n_outputs``.
         self_infos, cross_infos : list
             Per layer, the attention info (dict) or None.
         """
@@ -280,6 +299,51 @@ class Decoder(nn.Module):
             self_infos.append(self_info)
             cross_infos.append(cross_info)
         return self.projection(self.norm(x)), self_infos, cross_infos
+
+
+# the smallest scale of the Normal head, on the standardised scale: keeps the
+# likelihood finite when a window is fitted almost exactly
+_MIN_SCALE = 1e-3
+
+
+class QuantileHead(nn.Module):
+    """Quantiles that never cross: the median plus cumulative positive steps.
+
+    Each level's distance from its neighbour towards the median is a softplus, so
+    the levels are ordered by construction, whatever the weights.
+    """
+
+    def __init__(self, config):
+        super().__init__()
+        self.c_out, self.n_outputs = config.c_out, config.n_outputs
+        self.median = config.quantiles.index(0.5)
+
+    def forward(self, x):
+        """Map (B, L, c_out * Q) to ordered quantiles (B, L, c_out, Q)."""
+        x = x.unflatten(-1, (self.c_out, self.n_outputs))  # (B, L, c_out, Q)
+        m = self.median
+        mid = x[..., m : m + 1]  # (B, L, c_out, 1)
+        up = mid + torch.cumsum(F.softplus(x[..., m + 1 :]), dim=-1)
+        # steps below the median accumulate away from it: flip, sum, flip back
+        down = mid - torch.cumsum(F.softplus(x[..., :m].flip(-1)), dim=-1).flip(-1)
+        return torch.cat([down, mid, up], dim=-1)
+
+
+class NormalHead(nn.Module):
+    """A Normal's mean and a positive scale (softplus plus a small floor)."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.c_out = config.c_out
+
+    def forward(self, x):
+        """Map (B, L, c_out * 2) to (B, L, c_out, 2): mean, then scale."""
+        x = x.unflatten(-1, (self.c_out, 2))  # (B, L, c_out, 2)
+        scale = F.softplus(x[..., 1]) + _MIN_SCALE
+        return torch.stack([x[..., 0], scale], dim=-1)
+
+
+_HEADS = {"quantile": QuantileHead, "normal": NormalHead}
 
 
 class Informer(nn.Module):
@@ -322,6 +386,8 @@ class Informer(nn.Module):
         )
         self.encoder = Encoder(config)
         self.decoder = Decoder(config)
+        # no weights of its own: the decoder's projection emits every output
+        self.head = nn.Identity() if config.head == "point" else _HEADS[config.head](config)
         # created last, so the other weights draw the same initial values with or without
         self.series_embedding = None
         if config.n_series:
@@ -351,7 +417,8 @@ class Informer(nn.Module):
         Returns
         -------
         out : torch.Tensor
-            (B, pred_len, c_out).
+            (B, pred_len, c_out) for the point head, else (B, pred_len, c_out,
+            n_outputs): ordered quantiles, or the Normal's mean and scale.
         attentions : dict, only when ``return_attention``
             ``{"encoder": [...], "decoder_self": [...], "decoder_cross": [...]}``,
             one dict of tensors per layer (see ``FullAttention`` and
@@ -369,7 +436,7 @@ class Informer(nn.Module):
         # diagnostics cover every decoder position, so they take the unshortened path
         n_outputs = None if return_attention else pred_len
         out, self_infos, cross_infos = self.decoder(dec_in, memory, n_outputs, return_attention)
-        out = out[:, -pred_len:]  # (B, pred_len, c_out)
+        out = self.head(out[:, -pred_len:])  # (B, pred_len, c_out[, n_outputs])
         if not return_attention:
             return out
         return out, {"encoder": enc_infos, "decoder_self": self_infos, "decoder_cross": cross_infos}
