@@ -363,6 +363,33 @@ class InformerForecaster(BaseForecaster):
         with _restored_on_error(self), torch_threads(self.n_threads):
             return super().pretrain(y, X=X, fh=fh)
 
+    def set_params(self, **params):
+        """Set parameters; see ``BaseObject.set_params``.
+
+        sktime resets an estimator whose parameters are set. A pretrained network
+        survives when only the parameters of fine-tuning change (epochs, batch size,
+        learning rate, schedule, early stopping, seed, device, precision, threads), so
+        that ``ForecastingGridSearchCV`` can tune them after ``pretrain``; any other
+        parameter shapes the network, and changing it discards the pretrained network
+        with a warning.
+        """
+        saved = self._save_pretrained_state()  # {} unless pretrained
+        current = self.get_params(deep=False)
+        changed = sorted(k for k, v in params.items() if k in current and current[k] != v)
+        super().set_params(**params)
+        reshaping = [k for k in changed if k not in _FINE_TUNING_PARAMS]
+        if saved and not reshaping:
+            self._restore_pretrained_state(saved)
+        elif saved:
+            warnings.warn(
+                f"set_params changed {reshaping}, which the pretrained network was built "
+                "or trained with, so it was discarded; set such parameters before "
+                "pretrain, or only fine-tuning ones (e.g. fine_tune_epochs, "
+                "learning_rate) after it.",
+                stacklevel=2,
+            )
+        return self
+
     def update(self, y, X=None, update_params=True):
         """Move the cutoff to the end of ``y``; see ``BaseForecaster.update``.
 
@@ -954,6 +981,13 @@ class InformerForecaster(BaseForecaster):
 # heads (loss, quantiles, quantiles_, the config's head), which an older reader would
 # load into a point network of the wrong shape
 _STATE_FORMAT = 2
+
+# parameters that only steer (fine-)training: setting them keeps a pretrained network
+_FINE_TUNING_PARAMS = {
+    "train_epochs", "batch_size", "learning_rate", "gradient_clip", "patience", "lradj",
+    "validation_size", "fine_tune_epochs", "random_state", "device", "precision",
+    "n_threads", "verbose",
+}  # fmt: skip
 
 _CHOICES = {
     "attn": ("prob", "full"),

@@ -166,8 +166,8 @@ _PRETRAINED = {}
 def _pretrained(fine_tune_epochs):
     """A forecaster pretrained on the panel, pretraining once per setting.
 
-    sktime's ``clone`` keeps the pretrained network; ``set_params`` resets, as every
-    sktime estimator does, so each setting is pretrained with its own parameters.
+    sktime's ``clone`` keeps the pretrained network, and so does ``set_params`` of
+    fine-tuning parameters; each setting is pretrained once, for test isolation.
     """
     if fine_tune_epochs not in _PRETRAINED:
         forecaster = InformerForecaster(**SMALL, fine_tune_epochs=fine_tune_epochs)
@@ -208,7 +208,7 @@ def test_fine_tuning_changes_a_copy_and_a_refit_starts_again_from_the_pretrained
     assert len(forecaster.history_) == 2
     assert not _same(_weights(forecaster.network_), pretrained_weights)
     assert _same(_weights(forecaster.pretrained_network_), pretrained_weights)
-    forecaster.fine_tune_epochs = 0  # not set_params, which resets, as sktime's do
+    forecaster.set_params(fine_tune_epochs=0)  # a fine-tuning parameter: kept
     forecaster.fit(_series(20, "2022-06-01")["v"], fh=[1])
     assert forecaster.state == "fitted"
     assert _same(_weights(forecaster.network_), pretrained_weights)
@@ -219,6 +219,30 @@ def test_sktimes_clone_keeps_the_pretrained_network(pretrained):
     assert copy.state == "pretrained"
     assert copy.pretrained_network_ is not pretrained.pretrained_network_
     assert _same(_weights(copy.pretrained_network_), _weights(pretrained.pretrained_network_))
+
+
+def test_set_params_keeps_the_pretrained_network_only_for_fine_tuning_parameters(pretrained):
+    weights = _weights(pretrained.pretrained_network_)
+    tuned = pretrained.clone().set_params(learning_rate=1e-3, fine_tune_epochs=1, batch_size=4)
+    assert tuned.state == "pretrained" and _same(_weights(tuned.pretrained_network_), weights)
+    with pytest.warns(UserWarning, match=r"changed \['d_model'\].*discarded; set such"):
+        reshaped = pretrained.clone().set_params(d_model=8, learning_rate=1e-3)
+    assert reshaped.state == "new" and not hasattr(reshaped, "pretrained_network_")
+    same = pretrained.clone().set_params(d_model=pretrained.d_model)  # unchanged: kept
+    assert same.state == "pretrained"
+
+
+def test_grid_search_tunes_fine_tuning_after_pretrain(pretrained):
+    from sktime.forecasting.model_selection import ForecastingGridSearchCV
+
+    y = _series(40, "2022-06-01", seed=9)["v"]
+    cv = ExpandingWindowSplitter(initial_window=24, step_length=8, fh=[1, 2])
+    grid = {"fine_tune_epochs": [0, 1], "learning_rate": [1e-4, 1e-3]}
+    search = ForecastingGridSearchCV(pretrained, cv, grid).fit(y, fh=[1, 2])
+    assert len(search.cv_results_) == 4 and np.isfinite(search.cv_results_.iloc[:, 1]).all()
+    best = search.best_forecaster_
+    assert hasattr(best, "pretrained_network_")
+    assert _same(_weights(best.pretrained_network_), _weights(pretrained.pretrained_network_))
 
 
 def test_evaluate_on_a_short_unseen_series_after_pretrain(pretrained):
