@@ -11,6 +11,7 @@ import contextlib
 import copy
 import dataclasses
 import functools
+import inspect
 import warnings
 
 import numpy as np
@@ -141,6 +142,11 @@ class InformerForecaster(BaseForecaster):
         Standardise every column with the training part's mean and standard
         deviation; forecasts are returned on the original scale. For a panel,
         every series with its own statistics.
+    revin : bool, default=False
+        Reversible instance normalisation (Kim et al., 2022): the network reads every
+        input window standardised by that window's own mean and standard deviation
+        and its forecast is scaled back, which keeps a level shift between training
+        and forecast periods from being extrapolated. Off, the original's model.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, dropout and the ProbSparse key sampling.
         The same integer gives bit-identical forecasts on CPU, in one process or in
@@ -282,6 +288,7 @@ class InformerForecaster(BaseForecaster):
         series_embedding=False,
         fine_tune_epochs=2,
         scale=True,
+        revin=False,
         random_state=None,
         device="auto",
         precision="fp32",
@@ -313,6 +320,7 @@ class InformerForecaster(BaseForecaster):
         self.series_embedding = series_embedding
         self.fine_tune_epochs = fine_tune_epochs
         self.scale = scale
+        self.revin = revin
         self.random_state = random_state
         self.device = device
         self.precision = precision
@@ -607,6 +615,7 @@ class InformerForecaster(BaseForecaster):
             activation=self.activation,
             mark_sizes=spec.sizes,
             n_series=n_series,
+            revin=self.revin,
             head=_HEADS[self.loss],
             quantiles=_levels(self) if self.loss == "quantile" else (),
         )
@@ -910,8 +919,8 @@ class InformerForecaster(BaseForecaster):
         """Rebuild the network from a pickled state, on its device if present, else the CPU."""
         state = dict(state)
         # parameters added since format 1 was written, at their defaults
-        state.setdefault("precision", "fp32")
-        state.setdefault("n_threads", None)
+        for name in ("precision", "n_threads", "series_embedding", "fine_tune_epochs", "revin"):
+            state.setdefault(name, _DEFAULTS[name])
         saved_by = state.pop("_saved_by", {"format": 1, "informer_sk": "?"})
         if saved_by["format"] < 2:  # saved before the probabilistic heads
             state.setdefault("loss", "mse")
@@ -972,7 +981,7 @@ class InformerForecaster(BaseForecaster):
             small,
             {**small, "attn": "full", "embed": "fixed", "distil": False, "activation": "relu",
              "series_embedding": True, "fine_tune_epochs": 0, "loss": "normal"},  # fmt: skip
-            {**small, "loss": "quantile"},
+            {**small, "loss": "quantile", "revin": True},
         ]
 
 
@@ -981,6 +990,10 @@ class InformerForecaster(BaseForecaster):
 # heads (loss, quantiles, quantiles_, the config's head), which an older reader would
 # load into a point network of the wrong shape
 _STATE_FORMAT = 2
+
+_DEFAULTS = {
+    name: p.default for name, p in inspect.signature(InformerForecaster.__init__).parameters.items()
+}
 
 # parameters that only steer (fine-)training: setting them keeps a pretrained network
 _FINE_TUNING_PARAMS = {
@@ -1018,7 +1031,7 @@ def _check_params(forecaster):
         raise ValueError(
             f"label_len={p['label_len']!r} must be an integer in [0, seq_len={p['seq_len']}]."
         )
-    for name in ("distil", "series_embedding", "scale", "verbose"):
+    for name in ("distil", "series_embedding", "scale", "revin", "verbose"):
         if not isinstance(p[name], (bool, np.bool_)):
             raise ValueError(f"{name}={p[name]!r} must be True or False.")
     if p["distil"]:

@@ -277,3 +277,24 @@ def test_n_threads_is_restored_when_fit_fails(monkeypatch):
     with pytest.raises(RuntimeError, match="out of memory"):
         InformerForecaster(**SMALL, n_threads=caller + 1).fit(_hourly()["c0"], fh=[1])
     assert torch.get_num_threads() == caller
+
+
+def test_revin_follows_a_level_shift_that_training_never_saw():
+    # trained around 10, asked to forecast around 40: instance normalisation reads the
+    # window at its own level, the plain network extrapolates from training levels
+    y = _hourly(24 * 30, noise=0.1)["c0"]
+    shifted = y.iloc[-48:] + 30.0
+    scores = {}
+    for revin in (False, True):
+        params = {**SMALL, "train_epochs": 3, "learning_rate": 1e-3, "revin": revin}
+        forecaster = InformerForecaster(**params).fit(y.iloc[:-48], fh=np.arange(1, 13))
+        assert forecaster.network_.config.revin is revin
+        forecaster.update(shifted.iloc[:-12].set_axis(y.index[-48:-12]), update_params=False)
+        truth = shifted.iloc[-12:].set_axis(y.index[-12:])
+        scores[revin] = mean_squared_error(truth, forecaster.predict())
+    assert scores[True] < 1.0 < scores[False]
+
+
+def test_revin_must_be_a_boolean():
+    with pytest.raises(ValueError, match=r"revin='yes' must be True or False"):
+        InformerForecaster(**{**SMALL, "revin": "yes"}).fit(_hourly()["c0"], fh=[1])

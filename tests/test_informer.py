@@ -236,3 +236,45 @@ def test_the_normal_head_splits_mean_and_a_floored_softplus_scale():
     out = NormalHead(_config(head="normal"))(raw)  # (1, 1, 2, 2)
     torch.testing.assert_close(out[0, 0, :, 0], torch.tensor([1.5, -2.0]))
     torch.testing.assert_close(out[0, 0, :, 1], torch.tensor([1e-3, math.log(2.0) + 1e-3]))
+
+
+@pytest.mark.parametrize("head", ["point", "quantile", "normal"])
+def test_instance_norm_makes_the_forecast_follow_a_shift_and_scale_of_the_input(head):
+    # with RevIN, a window shifted by b and scaled by a > 0 gets the forecast a * f + b
+    # (the Normal's scale: a * s), quantiles stay ordered; the calendar is left out, and
+    # full attention, since ProbSparse samples other keys at each call
+    quantiles = (0.1, 0.5, 0.9) if head == "quantile" else ()
+    config = InformerConfig(enc_in=2, dec_in=2, c_out=1, seq_len=16, label_len=8, pred_len=4,
+                            d_model=16, n_heads=2, d_ff=32, dropout=0.0, head=head,
+                            quantiles=quantiles, revin=True, attn="full")  # fmt: skip
+    torch.manual_seed(0)
+    model = Informer(config).eval()
+    x_enc, x_dec = torch.randn(3, 16, 2), torch.randn(3, 12, 2)
+    x_dec[:, 8:, :1] = 0.0
+    no_marks_enc, no_marks_dec = torch.zeros(3, 16, 0, dtype=torch.long), torch.zeros(3, 12, 0, dtype=torch.long)
+    a, b = torch.tensor([3.0, 0.5]), torch.tensor([100.0, -7.0])
+    shifted_dec = x_dec * a + b
+    shifted_dec[:, 8:, :1] = 0.0
+    with torch.no_grad():
+        out = model(x_enc, no_marks_enc, x_dec, no_marks_dec)
+        moved = model(x_enc * a + b, no_marks_enc, shifted_dec, no_marks_dec)
+    if head == "normal":
+        expected = torch.stack([out[..., 0] * a[0] + b[0], out[..., 1] * a[0]], dim=-1)
+    else:
+        expected = out * a[0] + b[0]
+    torch.testing.assert_close(moved, expected, rtol=1e-4, atol=1e-3)
+    if head == "quantile":
+        assert (moved.diff(dim=-1) >= 0).all()
+
+
+def test_without_instance_norm_the_forecast_does_not_follow_a_shift():
+    config = InformerConfig(enc_in=1, dec_in=1, c_out=1, seq_len=16, label_len=8, pred_len=4,
+                            d_model=16, n_heads=2, d_ff=32, dropout=0.0)  # fmt: skip
+    torch.manual_seed(0)
+    model = Informer(config).eval()
+    x_enc, x_dec = torch.randn(2, 16, 1), torch.zeros(2, 12, 1)
+    no_marks_enc, no_marks_dec = torch.zeros(2, 16, 0, dtype=torch.long), torch.zeros(2, 12, 0, dtype=torch.long)
+    with torch.no_grad():
+        out = model(x_enc, no_marks_enc, x_dec, no_marks_dec)
+        moved = model(x_enc + 100.0, no_marks_enc, x_dec, no_marks_dec)
+    assert not torch.allclose(moved, out + 100.0, atol=1.0)

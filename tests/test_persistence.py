@@ -158,9 +158,10 @@ def test_a_bf16_forecaster_saved_to_a_zip_predicts_identically(tmp_path):
                                   check_exact=True)  # fmt: skip
 
 
-def test_a_pickle_written_before_precision_and_n_threads_existed_loads(fitted):
+def test_a_pickle_written_before_the_newer_parameters_existed_loads(fitted):
     state = fitted.__getstate__()
-    del state["precision"], state["n_threads"]
+    for name in ("precision", "n_threads", "series_embedding", "fine_tune_epochs", "revin"):
+        del state[name]
     loaded = InformerForecaster.__new__(InformerForecaster)
     loaded.__setstate__(state)
     assert loaded.get_params() == fitted.get_params()

@@ -24,6 +24,7 @@ __all__ = [
     "FeedForward",
     "Informer",
     "InformerConfig",
+    "InstanceNorm",
     "NormalHead",
     "QuantileHead",
 ]
@@ -78,6 +79,9 @@ class InformerConfig:
         the levels ``quantiles``, ordered; or a Normal's mean and scale.
     quantiles : tuple of float, default=()
         Increasing levels in (0, 1) of the quantile head, 0.5 among them.
+    revin : bool, default=False
+        Reversible instance normalisation: every input window is standardised by its
+        own mean and standard deviation, and the forecast scaled back.
 
     Attributes
     ----------
@@ -106,6 +110,7 @@ class InformerConfig:
     n_series: int = 0
     head: str = "point"
     quantiles: tuple[float, ...] = ()
+    revin: bool = False
 
     @property
     def n_outputs(self):
@@ -346,6 +351,39 @@ class NormalHead(nn.Module):
 _HEADS = {"quantile": QuantileHead, "normal": NormalHead}
 
 
+class InstanceNorm(nn.Module):
+    """Reversible instance normalisation (Kim et al., ICLR 2022), without the affine map.
+
+    Each window is standardised per channel by the mean and standard deviation of its
+    encoder input, and the forecast is mapped back with the target channels' ones: the
+    network sees windows at a common level and scale, so a level shift between the
+    training and the test months (common in ETT) is not extrapolated. No learned
+    affine term, so the map back is increasing and the quantile head stays ordered.
+    """
+
+    def __init__(self, config, eps=1e-5):
+        super().__init__()
+        self.label_len, self.n_targets, self.eps = config.label_len, config.c_out, eps
+        self.head = config.head
+
+    def normalise(self, x_enc, x_dec):
+        """Standardised copies of x_enc (B, seq_len, C) and x_dec, and the statistics."""
+        mean = x_enc.mean(dim=1, keepdim=True)  # (B, 1, C)
+        std = torch.sqrt(x_enc.var(dim=1, keepdim=True, unbiased=False) + self.eps)
+        x_dec = (x_dec - mean) / std
+        x_dec[:, self.label_len :, : self.n_targets] = 0.0  # placeholders stay zero
+        return (x_enc - mean) / std, x_dec, (mean, std)
+
+    def denormalise(self, out, stats):
+        """Map (B, pred_len, c_out[, n_outputs]) back to the windows' scale."""
+        mean, std = (s[..., : self.n_targets] for s in stats)  # (B, 1, c_out)
+        if out.dim() == 4:  # a probabilistic head: broadcast over its outputs
+            mean, std = mean.unsqueeze(-1), std.unsqueeze(-1)
+        if self.head == "normal":  # the mean shifts and scales, the scale only scales
+            mean = torch.cat([mean, torch.zeros_like(mean)], dim=-1)  # (B, 1, c_out, 2)
+        return out * std + mean
+
+
 class Informer(nn.Module):
     """Informer network: embeddings, distilling encoder, generative decoder.
 
@@ -388,6 +426,7 @@ class Informer(nn.Module):
         self.decoder = Decoder(config)
         # no weights of its own: the decoder's projection emits every output
         self.head = nn.Identity() if config.head == "point" else _HEADS[config.head](config)
+        self.instance_norm = InstanceNorm(config) if config.revin else None
         # created last, so the other weights draw the same initial values with or without
         self.series_embedding = None
         if config.n_series:
@@ -425,6 +464,8 @@ class Informer(nn.Module):
             ``ProbSparseAttention``).
         """
         pred_len = self.config.pred_len
+        if self.instance_norm is not None:
+            x_enc, x_dec, stats = self.instance_norm.normalise(x_enc, x_dec)
         enc_in = self.enc_embedding(x_enc, x_mark_enc)  # (B, seq_len, d_model)
         dec_in = self.dec_embedding(x_dec, x_mark_dec)  # (B, label_len + pred_len, d_model)
         if self.series_embedding is not None:
@@ -437,6 +478,8 @@ class Informer(nn.Module):
         n_outputs = None if return_attention else pred_len
         out, self_infos, cross_infos = self.decoder(dec_in, memory, n_outputs, return_attention)
         out = self.head(out[:, -pred_len:])  # (B, pred_len, c_out[, n_outputs])
+        if self.instance_norm is not None:
+            out = self.instance_norm.denormalise(out, stats)
         if not return_attention:
             return out
         return out, {"encoder": enc_infos, "decoder_self": self_infos, "decoder_cross": cross_infos}
