@@ -307,3 +307,12 @@ def test_informer_windows_quantiles_match_predict_quantiles():
         batched = calibration.informer_windows_quantiles(forecaster, frame, starts, levels, batch_size=1)
         assert batched.shape == (2, pred_len, 2, 4)
         np.testing.assert_allclose(batched[0], expected, rtol=1e-5, atol=1e-5)
+
+
+def test_informer_overrides_parse_python_literals_and_refuse_junk():
+    assert accuracy._overrides("revin=True, factor=3,lradj='constant'") == {
+        "revin": True, "factor": 3, "lradj": "constant",
+    }  # fmt: skip
+    assert accuracy._overrides("") == {}
+    with pytest.raises(SystemExit, match="NAME=VALUE"):
+        accuracy._overrides("revin")

@@ -20,6 +20,7 @@ published Informer figures for ETTh2 are printed beside ours.
 __all__ = ["main", "paper_split", "run", "table"]
 
 import argparse
+import ast
 import logging
 import os
 import time
@@ -242,9 +243,20 @@ def build_parser():
     parser.add_argument("--seeds", type=int, default=3, help="runs per neural model (default 3; 1 with --quick)")
     parser.add_argument("--stride", type=int, default=24, help="per-window models: every STRIDE-th window (24)")
     parser.add_argument("--quick", action="store_true", help="minutes instead of days: " + QUICK_CUTS)
+    parser.add_argument("--informer", default="",
+                        help="override InformerForecaster parameters, for the levers: e.g. "
+                             "'revin=True,factor=3,lradj=\"constant\"'")
     parser.add_argument("--output", help="also write the markdown report to this file")
     parser.add_argument("--plots", help="write the forecast and horizon-MSE plots (PNG) to this directory")
     return parser  # fmt: skip
+
+
+def _overrides(spec):
+    """``"revin=True,factor=3"`` as ``{"revin": True, "factor": 3}``."""
+    pairs = [item.split("=", 1) for item in spec.split(",") if item.strip()]
+    if any(len(pair) != 2 for pair in pairs):
+        raise SystemExit(f"--informer: expected NAME=VALUE pairs separated by commas, got {spec!r}")
+    return {name.strip(): ast.literal_eval(value.strip()) for name, value in pairs}
 
 
 def _selected_models(spec):
@@ -266,6 +278,7 @@ def main(argv=None):
         horizons, tasks, seeds, stride, fit_months = (QUICK[k] for k in ("horizons", "tasks", "seeds", "stride", "fit_months"))
         params = QUICK_INFORMER
         logger.info("--quick cuts: %s", QUICK_CUTS)
+    params = {**params, **_overrides(args.informer)}
     if args.horizons:
         horizons = tuple(int(h) for h in args.horizons.split(","))
     if args.tasks:

@@ -244,6 +244,9 @@ def build_parser():
     parser.add_argument("path", help="ETT-format CSV (a 'date' column, then the series; target 'OT')")
     parser.add_argument("--quick", action="store_true", help="a small Informer, fewer classic windows: minutes")
     parser.add_argument("--horizon", type=int, default=24, help="steps forecast (default 24)")
+    parser.add_argument("--stride", type=int, help="classic models on every STRIDE-th window (default 48; 240 with --quick)")
+    parser.add_argument("--epochs", type=int, help="Informer's train_epochs (default 6; 1 with --quick)")
+    parser.add_argument("--revin", action="store_true", help="Informer with revin=True")
     return parser
 
 
@@ -261,6 +264,9 @@ def main(argv=None):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     frame = load_csv(args.path)
     params, stride = (QUICK_INFORMER, 240) if args.quick else (PAPER_INFORMER, 48)
+    stride = args.stride or stride
+    params = {**params, **({"train_epochs": args.epochs} if args.epochs else {}),
+              **({"revin": True} if args.revin else {})}  # fmt: skip
     t = time.perf_counter()
     rows = run(frame, args.horizon, params, stride)
     print(f"# Calibration, paper protocol, task S, horizon {args.horizon}: {args.path}\n")
