@@ -1401,15 +1401,7 @@ def _match_pretrained(y, X, pred_len, data, config):
             "pass fh within it, or pretrain again with a longer fh."
         )
     y_columns, X_columns = data["y_columns"], data["X_columns"]
-    # the pretrained names put columns in their order; other names are taken by position
-    if y.shape[1] != len(y_columns):
-        raise ValueError(
-            f"y passed to fit has {y.shape[1]} columns {list(y.columns)}, but the forecaster "
-            f"was pretrained on y with {len(y_columns)}, {y_columns}; pass as many columns, "
-            "in the pretrained order, or pretrain on series like these."
-        )
-    if set(y.columns) == set(y_columns):
-        y = y[y_columns]
+    y = _in_pretrained_order(y, y_columns, "y")
     if (X is None) != (X_columns is None):
         raise ValueError(
             "X passed to fit is "
@@ -1419,15 +1411,19 @@ def _match_pretrained(y, X, pred_len, data, config):
                "or pretrain with X.")  # fmt: skip
         )
     if X is not None:
-        if X.shape[1] != len(X_columns):
-            raise ValueError(
-                f"X passed to fit has {X.shape[1]} columns {list(X.columns)}, but the "
-                f"forecaster was pretrained on X with {len(X_columns)}, {X_columns}; pass "
-                "as many columns, in the pretrained order."
-            )
-        if set(X.columns) == set(X_columns):
-            X = X[X_columns]
+        X = _in_pretrained_order(X, X_columns, "X")
     return y, X
+
+
+def _in_pretrained_order(frame, columns, name):
+    """``frame`` with the pretrained ``columns`` in their order; other names by position."""
+    if frame.shape[1] != len(columns):
+        raise ValueError(
+            f"{name} passed to fit has {frame.shape[1]} columns {list(frame.columns)}, but "
+            f"the forecaster was pretrained on {name} with {len(columns)}, {columns}; pass "
+            "as many columns, in the pretrained order, or pretrain on series like these."
+        )
+    return frame[columns] if set(frame.columns) == set(columns) else frame
 
 
 def _check_update_series(y, X, contexts, freq):

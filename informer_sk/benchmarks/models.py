@@ -291,6 +291,14 @@ def _batched_network_forecast(network, dataset, starts, batch_size=256):
     return np.concatenate(out).astype(np.float64)
 
 
+def _timed_global_fit(forecaster, setting, seed):
+    """Fit a global sktime forecaster on the fit rows, seeded and quiet; its wall seconds."""
+    t = time.perf_counter()
+    with _global_torch_seed(seed), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        forecaster.fit(setting.fit_frame, fh=np.arange(1, setting.pred_len + 1))
+    return time.perf_counter() - t
+
 def _ltsf_dlinear(setting, seed):
     from sktime.forecasting.base.adapters._pytorch import PyTorchTrainDataset
     from sktime.forecasting.ltsf import LTSFDLinearForecaster
@@ -299,11 +307,7 @@ def _ltsf_dlinear(setting, seed):
         seq_len=setting.seq_len, pred_len=setting.pred_len, num_epochs=setting.epochs,
         batch_size=setting.batch_size, in_channels=setting.data.shape[1], lr=1e-3,
     )  # fmt: skip
-    t = time.perf_counter()
-    with _global_torch_seed(seed), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        forecaster.fit(setting.fit_frame, fh=np.arange(1, setting.pred_len + 1))
-    fit_s = time.perf_counter() - t
+    fit_s = _timed_global_fit(forecaster, setting, seed)
     t = time.perf_counter()
     # the dataset sktime trains on, over the whole frame: item i is the window from row i
     dataset = PyTorchTrainDataset(y=setting.data, seq_len=setting.seq_len, fh=setting.pred_len)
@@ -323,11 +327,7 @@ def _ltsf_transformer(setting, seed):
         d_ff=p.get("d_ff", 2048), e_layers=p.get("e_layers", 2), d_layers=p.get("d_layers", 1),
         dropout=p.get("dropout", 0.05), activation=p.get("activation", "gelu"), freq=setting.freq,
     )  # fmt: skip
-    t = time.perf_counter()
-    with _global_torch_seed(seed), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        forecaster.fit(setting.fit_frame, fh=np.arange(1, setting.pred_len + 1))
-    fit_s = time.perf_counter() - t
+    fit_s = _timed_global_fit(forecaster, setting, seed)
     t = time.perf_counter()
     dataset = PytorchFormerDataset(
         y=setting.data, seq_len=setting.seq_len, context_len=setting.label_len, pred_len=setting.pred_len,
