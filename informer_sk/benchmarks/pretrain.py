@@ -87,11 +87,12 @@ def compare(panel, held_out, fh, params, initial_window, step_length, fine_tune_
         One row per model: ``mae`` (mean over folds) and ``n_folds``.
     """
     cv = ExpandingWindowSplitter(initial_window=initial_window, step_length=step_length, fh=fh)
+    # pretrained once: fine_tune_epochs only steers fine-tuning, so set_params keeps
+    # the pretrained network, as in a grid search over it
+    pretrained = InformerForecaster(**params).pretrain(panel, fh=fh)
     models = {
-        "zero-shot": InformerForecaster(**params, fine_tune_epochs=0).pretrain(panel, fh=fh),
-        "fine-tuned": InformerForecaster(**params, fine_tune_epochs=fine_tune_epochs).pretrain(
-            panel, fh=fh
-        ),
+        "zero-shot": pretrained.clone().set_params(fine_tune_epochs=0),
+        "fine-tuned": pretrained.clone().set_params(fine_tune_epochs=fine_tune_epochs),
         "scratch": InformerForecaster(**params),
     }
     rows = {}
