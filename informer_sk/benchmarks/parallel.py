@@ -148,8 +148,14 @@ def _table(rows):
     return "\n".join(lines)
 
 
-def scores_agree(rows, rtol=1e-5):
-    """Whether every run's scores equal the first run's, up to float rounding."""
+def scores_agree(rows, rtol=1e-3):
+    """Whether every run's scores equal the first run's, up to float rounding.
+
+    At the same torch thread count the runs are bit-identical; with another count the
+    sums inside matrix products add in another order, and a few epochs of training
+    carry those last-bit differences to about 1e-4 of a score (5.8e-5 measured on
+    ETTh2), hence the tolerance.
+    """
     done = [r for r in rows if "skipped" not in r]
     return all(np.allclose(r["scores"], done[0]["scores"], rtol=rtol, atol=0) for r in done)
 
