@@ -240,7 +240,7 @@ def build_parser():
                         help=f"comma-separated, from {', '.join(MODELS)}; default all installed")
     parser.add_argument("--horizons", help="comma-separated forecast lengths (default: the protocol's)")
     parser.add_argument("--tasks", help="S, M or S,M (default: the protocol's)")
-    parser.add_argument("--seeds", type=int, default=3, help="runs per neural model (default 3; 1 with --quick)")
+    parser.add_argument("--seeds", type=int, help="runs per neural model (default 3; 1 with --quick)")
     parser.add_argument("--stride", type=int, default=24, help="per-window models: every STRIDE-th window (24)")
     parser.add_argument("--quick", action="store_true", help="minutes instead of days: " + QUICK_CUTS)
     parser.add_argument("--informer", default="",
@@ -272,12 +272,13 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     protocol = PROTOCOLS[args.protocol]
-    horizons, tasks, seeds, stride = protocol["horizons"], protocol["tasks"], args.seeds, args.stride
+    horizons, tasks, seeds, stride = protocol["horizons"], protocol["tasks"], 3, args.stride
     params, fit_months = PAPER_INFORMER, None
     if args.quick:
         horizons, tasks, seeds, stride, fit_months = (QUICK[k] for k in ("horizons", "tasks", "seeds", "stride", "fit_months"))
         params = QUICK_INFORMER
         logger.info("--quick cuts: %s", QUICK_CUTS)
+    seeds = args.seeds or seeds  # an explicit --seeds holds in --quick too
     params = {**params, **_overrides(args.informer)}
     if args.horizons:
         horizons = tuple(int(h) for h in args.horizons.split(","))
