@@ -636,16 +636,13 @@ class InformerForecaster(BaseForecaster):
             Forecasts at the steps of ``fh``, on the scale and columns of ``y``; for a
             panel or hierarchy, of every series, with the index levels of ``y``.
         """
-        out, pasts, futures, steps = self._network_output(fh, X)
         config = self.network_.config
-        parts = []
-        for i, (key, context) in enumerate(self._contexts.items()):
-            values = context.y_scaler.inverse_transform(_point_forecast(out[i], config))
-            values = _hold_constants(values, pasts[i].to_numpy(np.float64), context.constants)
-            self._check_finite(values[steps])
-            frame = pd.DataFrame(values[steps], index=futures[i][steps], columns=pasts[i].columns)
-            parts.append((key, frame))
-        return join_panel(parts, self._index_names)
+
+        def point(out, context, y_past):
+            values = context.y_scaler.inverse_transform(_point_forecast(out, config))
+            return _hold_constants(values, y_past, context.constants)
+
+        return self._per_series(self._network_output(fh, X), point)
 
     def _network_output(self, fh, X):
         """The network's raw output for every series, from its last ``seq_len`` points.
@@ -711,13 +708,14 @@ class InformerForecaster(BaseForecaster):
                 f"{self.learning_rate:g}) or set gradient_clip, and fit again."
             )
 
-    def _per_series(self, fh, X, forecast, columns=None):
+    def _per_series(self, output, forecast, columns=None):
         """Join ``forecast(out, context, y_past)`` (pred_len, c[, k]) of every series.
 
-        Rows are the steps of ``fh`` of each series, in the panel form of ``y``;
-        columns those of ``y``, or ``columns``.
+        ``output`` is what :meth:`_network_output` returned. Rows are the steps of
+        ``fh`` of each series, in the panel form of ``y``; columns those of ``y``, or
+        ``columns``.
         """
-        out, pasts, futures, steps = self._network_output(fh, X)
+        out, pasts, futures, steps = output
         parts = []
         for i, (key, context) in enumerate(self._contexts.items()):
             values = forecast(out[i], context, pasts[i].to_numpy(np.float64))[steps]
@@ -763,7 +761,7 @@ class InformerForecaster(BaseForecaster):
             return _held(q, y_past, context.constants)
 
         columns = self._get_columns(method="predict_quantiles", alpha=alpha)
-        return self._per_series(fh, X, quantiles, columns)
+        return self._per_series(self._network_output(fh, X), quantiles, columns)
 
     def _predict_var(self, fh, X=None, cov=False):
         """Variance forecasts, on the scale of ``y``.
@@ -794,7 +792,7 @@ class InformerForecaster(BaseForecaster):
             std = _unscale(_normal_scale(out, config), context.y_scaler, shift=False)
             return _held(std**2, y_past, context.constants, 0.0)  # (pred_len, c)
 
-        return self._per_series(fh, X, variance)
+        return self._per_series(self._network_output(fh, X), variance)
 
     def _predict_proba(self, fh, X, marginal=True):
         """The Normal head's forecast distribution: an skpro ``Normal``.
@@ -832,7 +830,8 @@ class InformerForecaster(BaseForecaster):
             std = _unscale(out[..., 1], context.y_scaler, shift=False)
             return _held(std, y_past, context.constants, 0.0)
 
-        mu, sigma = self._per_series(fh, X, mean), self._per_series(fh, X, std)
+        output = self._network_output(fh, X)  # one forward pass for both parameters
+        mu, sigma = self._per_series(output, mean), self._per_series(output, std)
         return Normal(mu=mu.to_numpy(), sigma=sigma.to_numpy(), index=mu.index, columns=mu.columns)
 
     def _update(self, y, X=None, update_params=True):
