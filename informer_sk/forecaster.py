@@ -147,6 +147,12 @@ class InformerForecaster(BaseForecaster):
         input window standardised by that window's own mean and standard deviation
         and its forecast is scaled back, which keeps a level shift between training
         and forecast periods from being extrapolated. Off, the original's model.
+    residual_sp : int or None, default=None
+        Seasonal period, in steps, of a seasonal naive forecast that the network
+        learns to correct: the last ``residual_sp`` values of the input window,
+        repeated over the horizon, are added to the network's output, so training
+        starts from the seasonal naive forecast (for hourly data with a daily cycle,
+        24). At most ``seq_len``. None, the original's model, forecasts directly.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, dropout and the ProbSparse key sampling.
         The same integer gives bit-identical forecasts on CPU, in one process or in
@@ -289,6 +295,7 @@ class InformerForecaster(BaseForecaster):
         fine_tune_epochs=2,
         scale=True,
         revin=False,
+        residual_sp=None,
         random_state=None,
         device="auto",
         precision="fp32",
@@ -321,6 +328,7 @@ class InformerForecaster(BaseForecaster):
         self.fine_tune_epochs = fine_tune_epochs
         self.scale = scale
         self.revin = revin
+        self.residual_sp = residual_sp
         self.random_state = random_state
         self.device = device
         self.precision = precision
@@ -616,6 +624,7 @@ class InformerForecaster(BaseForecaster):
             mark_sizes=spec.sizes,
             n_series=n_series,
             revin=self.revin,
+            residual_sp=self.residual_sp or 0,
             head=_HEADS[self.loss],
             quantiles=_levels(self) if self.loss == "quantile" else (),
         )
@@ -918,7 +927,8 @@ class InformerForecaster(BaseForecaster):
         """Rebuild the network from a pickled state, on its device if present, else the CPU."""
         state = dict(state)
         # parameters added since format 1 was written, at their defaults
-        for name in ("precision", "n_threads", "series_embedding", "fine_tune_epochs", "revin"):
+        for name in ("precision", "n_threads", "series_embedding", "fine_tune_epochs", "revin",
+                     "residual_sp"):
             state.setdefault(name, _DEFAULTS[name])
         saved_by = state.pop("_saved_by", {"format": 1, "informer_sk": "?"})
         if saved_by["format"] < 2:  # saved before the probabilistic heads
@@ -980,7 +990,7 @@ class InformerForecaster(BaseForecaster):
             small,
             {**small, "attn": "full", "embed": "fixed", "distil": False, "activation": "relu",
              "series_embedding": True, "fine_tune_epochs": 0, "loss": "normal"},  # fmt: skip
-            {**small, "loss": "quantile", "revin": True},
+            {**small, "loss": "quantile", "revin": True, "residual_sp": 2},
         ]
 
 
@@ -1029,6 +1039,14 @@ def _check_params(forecaster):
     if not isinstance(p["label_len"], (int, np.integer)) or not 0 <= p["label_len"] <= p["seq_len"]:
         raise ValueError(
             f"label_len={p['label_len']!r} must be an integer in [0, seq_len={p['seq_len']}]."
+        )
+    sp = p["residual_sp"]
+    if sp is not None and (
+        not isinstance(sp, (int, np.integer)) or isinstance(sp, bool) or not 1 <= sp <= p["seq_len"]
+    ):
+        raise ValueError(
+            f"residual_sp={sp!r} must be None or an integer in [1, seq_len={p['seq_len']}]: "
+            "the seasonal naive forecast repeats the last residual_sp input steps."
         )
     for name in ("distil", "series_embedding", "scale", "revin", "verbose"):
         if not isinstance(p[name], (bool, np.bool_)):

@@ -298,3 +298,25 @@ def test_revin_follows_a_level_shift_that_training_never_saw():
 def test_revin_must_be_a_boolean():
     with pytest.raises(ValueError, match=r"revin='yes' must be True or False"):
         InformerForecaster(**{**SMALL, "revin": "yes"}).fit(_hourly()["c0"], fh=[1])
+
+
+def test_residual_sp_starts_from_seasonal_naive_and_trains_from_there():
+    # one short epoch on a clean daily cycle: the direct network is still far off, the
+    # residual one is as good as the seasonal naive forecast it starts from, or better
+    y = _hourly(24 * 20, noise=0.05)["c0"]
+    y_train, y_test = y.iloc[:-24], y.iloc[-24:]
+    fh = np.arange(1, 25)
+    seasonal = NaiveForecaster(strategy="last", sp=24).fit(y_train, fh=fh).predict()
+    scores = {}
+    for sp in (None, 24):
+        params = {**SMALL, "train_epochs": 1, "learning_rate": 1e-4, "residual_sp": sp}
+        forecaster = InformerForecaster(**params).fit(y_train, fh=fh)
+        assert forecaster.network_.config.residual_sp == (sp or 0)
+        scores[sp] = mean_squared_error(y_test, forecaster.predict())
+    assert scores[24] < 2 * mean_squared_error(y_test, seasonal) < scores[None]
+
+
+@pytest.mark.parametrize("bad", [0, 25, 2.5, True, "24"])
+def test_residual_sp_must_be_an_integer_within_seq_len(bad):
+    with pytest.raises(ValueError, match=r"residual_sp=.* must be None or an integer in \[1, seq_len=24\]"):
+        InformerForecaster(**{**SMALL, "residual_sp": bad}).fit(_hourly()["c0"], fh=[1])

@@ -278,3 +278,32 @@ def test_without_instance_norm_the_forecast_does_not_follow_a_shift():
         out = model(x_enc, no_marks_enc, x_dec, no_marks_dec)
         moved = model(x_enc + 100.0, no_marks_enc, x_dec, no_marks_dec)
     assert not torch.allclose(moved, out + 100.0, atol=1.0)
+
+
+@pytest.mark.parametrize("revin", [False, True])
+@pytest.mark.parametrize("head", ["point", "quantile", "normal"])
+def test_residual_sp_adds_the_seasonal_naive_forecast_to_the_output(head, revin):
+    # the decoder's projection starts at zero, so the network's own output is 0 (the
+    # quantile head's steps softplus(0) around a zero median) and what remains is the
+    # baseline: the last sp input steps of the target channel repeated, on the input's scale
+    quantiles = (0.1, 0.5, 0.9) if head == "quantile" else ()
+    config = InformerConfig(enc_in=2, dec_in=2, c_out=1, seq_len=16, label_len=8, pred_len=10,
+                            d_model=16, n_heads=2, d_ff=32, head=head, quantiles=quantiles,
+                            revin=revin, residual_sp=4)  # fmt: skip
+    torch.manual_seed(0)
+    model = Informer(config).eval()
+    x_enc, x_dec = torch.randn(3, 16, 2) * 5 + 2, torch.zeros(3, 18, 2)
+    marks_enc, marks_dec = torch.zeros(3, 16, 0, dtype=torch.long), torch.zeros(3, 18, 0, dtype=torch.long)
+    with torch.no_grad():
+        out = model(x_enc, marks_enc, x_dec, marks_dec)
+    expected = x_enc[:, [12, 13, 14, 15, 12, 13, 14, 15, 12, 13], :1]  # (3, 10, 1)
+    if head == "point":
+        torch.testing.assert_close(out, expected)
+    elif head == "quantile":
+        torch.testing.assert_close(out[..., 1], expected)
+        assert (out.diff(dim=-1) > 0).all()
+    else:  # the mean moves, the scale is the floored softplus(0), times RevIN's std
+        torch.testing.assert_close(out[..., 0], expected)
+        std = x_enc[..., :1].std(dim=1, unbiased=False, keepdim=True) if revin else 1.0
+        torch.testing.assert_close(out[..., 1], (math.log(2.0) + 1e-3) * std.expand(3, 10, 1) if revin
+                                   else torch.full((3, 10, 1), math.log(2.0) + 1e-3), rtol=1e-4, atol=1e-4)

@@ -241,8 +241,13 @@ def build_parser():
     parser.add_argument("--horizons", help="comma-separated forecast lengths (default: the protocol's)")
     parser.add_argument("--tasks", help="S, M or S,M (default: the protocol's)")
     parser.add_argument("--seeds", type=int, help="runs per neural model (default 3; 1 with --quick)")
+    parser.add_argument("--seq-len", type=int,
+                        help="input length of every windowed model (default: the protocol's, 96), a lever")
     parser.add_argument("--stride", type=int, default=24, help="per-window models: every STRIDE-th window (24)")
     parser.add_argument("--quick", action="store_true", help="minutes instead of days: " + QUICK_CUTS)
+    parser.add_argument("--size", choices=("paper", "small"),
+                        help="paper: the original's model and training (default); small: d_model 64, 4 heads, "
+                             "d_ff 128, 2 epochs, batch 64, lr 1e-3 (the default with --quick)")
     parser.add_argument("--informer", default="",
                         help="override InformerForecaster parameters, for the levers: e.g. "
                              "'revin=True,factor=3,lradj=\"constant\"'")
@@ -278,25 +283,28 @@ def main(argv=None):
         horizons, tasks, seeds, stride, fit_months = (QUICK[k] for k in ("horizons", "tasks", "seeds", "stride", "fit_months"))
         params = QUICK_INFORMER
         logger.info("--quick cuts: %s", QUICK_CUTS)
+    if args.size:
+        params = {"paper": PAPER_INFORMER, "small": QUICK_INFORMER}[args.size]
     seeds = args.seeds or seeds  # an explicit --seeds holds in --quick too
     params = {**params, **_overrides(args.informer)}
     if args.horizons:
         horizons = tuple(int(h) for h in args.horizons.split(","))
     if args.tasks:
         tasks = tuple(t.strip() for t in args.tasks.split(","))
+    seq_len = args.seq_len or protocol["seq_len"]
     models, missing = _selected_models(args.models)
     for name in missing:
         logger.warning("skipping %s: its package %s is not installed", name, MODELS[name][2])
     frame = load_csv(args.path)
     t = time.perf_counter()
     rows = run(frame, models, horizons, tasks, params, stride, tuple(range(seeds)),
-               protocol["seq_len"], protocol["label_len"], fit_months)  # fmt: skip
+               seq_len, protocol["label_len"], fit_months)  # fmt: skip
     paper = os.path.basename(args.path).startswith("ETTh2") and args.protocol == "paper"
     report = [
         f"# Accuracy, {args.protocol} protocol: {os.path.basename(args.path)}\n",
         f"- models: {', '.join(f'{n} ({MODELS[n][3]})' for n in models)}",
         f"- not installed, skipped: {', '.join(missing) or 'none'}",
-        f"- Informer configuration: seq_len {protocol['seq_len']}, label_len {protocol['label_len']}, {params}; "
+        f"- Informer configuration: seq_len {seq_len}, label_len {protocol['label_len']}, {params}; "
         f"seeds {list(range(seeds))} for neural models",
         f"- per-window models: every {stride}th test window; fit and predict s are per seed, summed over windows",
         f"- quick mode: {QUICK_CUTS}" if args.quick else "- full run",
@@ -305,7 +313,7 @@ def main(argv=None):
         table(rows, paper=paper),
     ]
     if args.plots:
-        files = plot(rows, frame, args.plots)
+        files = plot(rows, frame, args.plots, seq_len)
         report.append("\n" + "\n".join(f"![{os.path.basename(f)}]({f})" for f in files))
     text = "\n".join(report)
     print(text)

@@ -82,6 +82,13 @@ class InformerConfig:
     revin : bool, default=False
         Reversible instance normalisation: every input window is standardised by its
         own mean and standard deviation, and the forecast scaled back.
+    residual_sp : int, default=0
+        If positive, the network forecasts the residual over a seasonal naive
+        forecast of this period: the last ``residual_sp`` input steps of every
+        target channel, repeated over the horizon, are added to its output (after
+        instance normalisation, before it is undone), and the output projection
+        starts at zero, so an untrained network forecasts seasonal naive. 0
+        forecasts directly.
 
     Attributes
     ----------
@@ -111,6 +118,7 @@ class InformerConfig:
     head: str = "point"
     quantiles: tuple[float, ...] = ()
     revin: bool = False
+    residual_sp: int = 0
 
     @property
     def n_outputs(self):
@@ -378,10 +386,29 @@ class InstanceNorm(nn.Module):
         """Map (B, pred_len, c_out[, n_outputs]) back to the windows' scale."""
         mean, std = (s[..., : self.n_targets] for s in stats)  # (B, 1, c_out)
         if out.dim() == 4:  # a probabilistic head: broadcast over its outputs
-            mean, std = mean.unsqueeze(-1), std.unsqueeze(-1)
-        if self.head == "normal":  # the mean shifts and scales, the scale only scales
-            mean = torch.cat([mean, torch.zeros_like(mean)], dim=-1)  # (B, 1, c_out, 2)
-        return out * std + mean
+            std = std.unsqueeze(-1)
+        return _shift(out * std, mean, self.head)
+
+
+def _shift(out, shift, head):
+    """Add ``shift`` (B, L, c_out) to every output of a head's (B, pred_len, c_out[, n_outputs]).
+
+    Point values and quantiles all move, so quantiles keep their order; of a Normal
+    only the mean moves, its scale is no location.
+    """
+    if out.dim() == 4:
+        shift = shift.unsqueeze(-1)
+        if head == "normal":
+            shift = torch.cat([shift, torch.zeros_like(shift)], dim=-1)  # (B, L, c_out, 2)
+    return out + shift
+
+
+def seasonal_naive(x_enc, sp, pred_len, n_targets):
+    """The last ``sp`` steps of the first ``n_targets`` channels of x_enc (B, seq_len, C),
+    repeated over ``pred_len`` steps: (B, pred_len, n_targets)."""
+    seq_len = x_enc.shape[1]
+    steps = seq_len - sp + torch.arange(pred_len, device=x_enc.device) % sp
+    return x_enc[:, steps, :n_targets]
 
 
 class Informer(nn.Module):
@@ -427,6 +454,10 @@ class Informer(nn.Module):
         # no weights of its own: the decoder's projection emits every output
         self.head = nn.Identity() if config.head == "point" else _HEADS[config.head](config)
         self.instance_norm = InstanceNorm(config) if config.revin else None
+        if config.residual_sp:
+            # a zero correction at first: training starts from the seasonal naive forecast
+            nn.init.zeros_(self.decoder.projection.weight)
+            nn.init.zeros_(self.decoder.projection.bias)
         # created last, so the other weights draw the same initial values with or without
         self.series_embedding = None
         if config.n_series:
@@ -478,6 +509,9 @@ class Informer(nn.Module):
         n_outputs = None if return_attention else pred_len
         out, self_infos, cross_infos = self.decoder(dec_in, memory, n_outputs, return_attention)
         out = self.head(out[:, -pred_len:])  # (B, pred_len, c_out[, n_outputs])
+        if self.config.residual_sp:
+            baseline = seasonal_naive(x_enc, self.config.residual_sp, pred_len, self.config.c_out)
+            out = _shift(out, baseline, self.config.head)
         if self.instance_norm is not None:
             out = self.instance_norm.denormalise(out, stats)
         if not return_attention:
