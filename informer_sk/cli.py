@@ -141,6 +141,18 @@ def build_parser():
         default="prob",
         help="self-attention: ProbSparse or canonical full (default: %(default)s)",
     )
+    model.add_argument(
+        "--revin",
+        action="store_true",
+        help="reversible instance normalisation of every input window (not in the original)",
+    )
+    model.add_argument(
+        "--residual_sp",
+        type=int,
+        metavar="SP",
+        help="forecast the correction to a seasonal naive forecast of period SP, e.g. 24 "
+        "for hourly data (default: off, as in the original)",
+    )
     train = parser.add_argument_group("training")
     for flag, type_, default, help_ in _TRAINING_FLAGS:
         train.add_argument(
@@ -383,6 +395,8 @@ def _make_informer(args, validation_size):
         factor=args.factor,
         attn=args.attn,
         dropout=args.dropout,
+        revin=args.revin,
+        residual_sp=args.residual_sp,
         train_epochs=args.train_epochs,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,

@@ -163,6 +163,18 @@ def test_accuracy_main_writes_report_and_plots(tmp_path):
     ]  # fmt: skip
 
 
+def test_accuracy_main_input_length_and_size_levers_reach_the_report(tmp_path):
+    frame = _hourly_frame(20 * 30 * 24 + 10).rename(columns={"c1": "OT"})
+    path, out = tmp_path / "ETTh2.csv", tmp_path / "report.md"
+    frame.rename_axis("date").to_csv(path)
+    accuracy.main([str(path), "--models", "naive", "--horizons", "24", "--tasks", "S", "--seq-len", "48",
+                   "--size", "small", "--informer", "revin=True", "--output", str(out)])  # fmt: skip
+    text = out.read_text()
+    assert "seq_len 48, label_len 48" in text and "'d_model': 64" in text and "'revin': True" in text
+    # the test windows are the same whatever the input length: every 24-step target in the test rows
+    assert "| S | 24 | naive | " in text and f"| {4 * 30 * 24 - 24 + 1} |" in text
+
+
 def test_accuracy_main_rejects_unknown_models(tmp_path):
     with pytest.raises(SystemExit, match="unknown"):
         accuracy.main([str(tmp_path / "x.csv"), "--models", "naive,nope"])

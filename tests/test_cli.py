@@ -199,3 +199,11 @@ def test_help_names_the_original_flags(capsys):
              "--output"]  # fmt: skip
     for flag in flags:
         assert flag in out
+
+
+def test_revin_and_residual_sp_flags_reach_the_forecaster():
+    plain = cli._make_informer(cli.build_parser().parse_args([]), 0.1).get_params()
+    assert plain["revin"] is False and plain["residual_sp"] is None
+    args = cli.build_parser().parse_args(["--revin", "--residual_sp", "24"])
+    params = cli._make_informer(args, 0.1).get_params()
+    assert params["revin"] is True and params["residual_sp"] == 24
