@@ -160,8 +160,12 @@ def test_a_bf16_forecaster_saved_to_a_zip_predicts_identically(tmp_path):
 
 def test_a_pickle_written_before_the_newer_parameters_existed_loads(fitted):
     state = fitted.__getstate__()
-    for name in ("precision", "n_threads", "series_embedding", "fine_tune_epochs", "revin"):
+    for name in ("precision", "n_threads", "series_embedding", "fine_tune_epochs", "revin", "residual_sp"):
         del state[name]
+    config, weights = state["network_"]
+    old_config = copy.copy(config)
+    del old_config.__dict__["residual_sp"]  # a network config pickled before the field existed
+    state["network_"] = (old_config, weights)
     loaded = InformerForecaster.__new__(InformerForecaster)
     loaded.__setstate__(state)
     assert loaded.get_params() == fitted.get_params()
