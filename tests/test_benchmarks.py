@@ -69,16 +69,26 @@ def test_accuracy_run_scores_every_test_window():
     names = ["naive", "seasonal-naive", "informer-prob", "theta"]
     rows = accuracy.run(frame, names, horizons=(4,), tasks=("S", "M"), informer_params=params, stride=40,
                         seeds=(0, 1), seq_len=16, label_len=8)  # fmt: skip
-    assert [(r["task"], r["model"]) for r in rows] == [(t, n) for t in "SM" for n in names]
+    # theta forecasts every 40th window: the naive forecasts follow, scored on those
+    same = ["naive, same 3 windows", "seasonal-naive, same 3 windows"]
+    assert [(r["task"], r["model"]) for r in rows] == [(t, n) for t in "SM" for n in names + same]
     for r in rows:
-        n = 120 - 4 + 1 if r["model"] != "theta" else math.ceil((120 - 4 + 1) / 40)
+        n = 120 - 4 + 1 if r["model"] in names[:3] else math.ceil((120 - 4 + 1) / 40)
         assert r["n_windows"] == n, r
         assert r["n_seeds"] == (2 if r["model"] == "informer-prob" else 1)
         assert np.isfinite(r["mse"]) and r["mae"] <= math.sqrt(r["mse"]) + 1e-12
-        assert r["example"].shape == (4, 1 if r["task"] == "S" else 2)
+        if r["model"] in names:
+            assert r["example"].shape == (4, 1 if r["task"] == "S" else 2)
     informer = rows[2]
     assert informer["mse_std"] > 0  # two seeds, two different networks
     assert np.isclose(rows[0]["mse"], rows[1]["mse"])  # daily data: the season is one row
+    # the subsample's naive error is the full naive error restricted to windows 0, 40, 80
+    z = (frame - frame.iloc[:360].mean()) / frame.iloc[:360].std(ddof=0)  # the protocol's scale
+    values = z[["OT"]].to_numpy()[:600]
+    starts = np.arange(480 - 16, 600 - 16 - 4 + 1)[::40]
+    last, _ = models.naive_forecasts(values, starts, 16, 4, 1)
+    truth = values[starts[:, None] + 16 + np.arange(4)]
+    assert np.isclose(rows[4]["mse"], np.mean((last - truth) ** 2))
     table = accuracy.table(rows, paper=True)
     assert "Informer, paper (ETTh2)" not in table  # no paper figure for horizon 4
     assert table.count("\n") == len(rows) + 1

@@ -29,7 +29,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from informer_sk.benchmarks.models import MODELS, Setting, available
+from informer_sk.benchmarks.models import MODELS, Setting, available, naive_forecasts
 from informer_sk.datasets import load_csv
 
 logger = logging.getLogger(__name__)
@@ -111,7 +111,8 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
         One row per (task, horizon, model): ``mse``, ``mae`` (means over seeds),
         ``mse_std``, ``mae_std``, ``n_seeds``, ``n_windows``, ``fit_s``, ``predict_s``
         (seconds per seed), and ``example``: the (pred_len, C) forecast of the first test
-        window by the first seed, for the plots.
+        window by the first seed, for the plots. Where a per-window model ran, two more
+        rows per block score the naive forecasts on its subsample of windows.
     """
     train_end, val_end, test_end = paper_split(frame.index)
     frame = frame.iloc[:test_end]
@@ -134,6 +135,7 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
             setting = Setting(data, fit_start, val_end, n_val_rows, starts, seq_len, label_len, pred_len, sp,
                               stride, neural)  # fmt: skip
             truth = _truth(values, starts, seq_len, pred_len)
+            subsample = None  # the windows of the per-window models, if any ran
             for name in models:
                 model, neural_model = MODELS[name][:2]
                 scores, example = [], None
@@ -145,6 +147,8 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
                     scores.append((*_errors(result.values, truth[result.windows]), result.fit_s, result.predict_s))
                     if example is None and result.windows[0] == 0:
                         example = result.values[0]
+                if len(result.windows) < len(starts):
+                    subsample = result.windows
                 mse, mae, fit_s, predict_s = np.array(scores).T
                 rows.append(dict(
                     task=task, horizon=pred_len, model=name, mse=mse.mean(), mae=mae.mean(), mse_std=mse.std(),
@@ -152,6 +156,17 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
                     fit_s=fit_s.mean(), predict_s=predict_s.mean(), example=example,
                 ))  # fmt: skip
                 logger.info("task %s horizon %d %s: MSE %.3f", task, pred_len, name, mse.mean())
+            if subsample is not None:
+                # the per-window models' errors are over a subsample: the naive ones beside
+                # them on the same windows, so that they compare like with like
+                forecasts = naive_forecasts(values, starts[subsample], seq_len, pred_len, sp)
+                for name, forecast in zip(("naive", "seasonal-naive"), forecasts):
+                    mse, mae = _errors(forecast, truth[subsample])
+                    rows.append(dict(
+                        task=task, horizon=pred_len, model=f"{name}, same {len(subsample)} windows", mse=mse,
+                        mae=mae, mse_std=0.0, mae_std=0.0, n_seeds=1, n_windows=len(subsample), fit_s=0.0,
+                        predict_s=0.0, example=None,
+                    ))  # fmt: skip
     return rows
 
 
@@ -214,7 +229,7 @@ def plot(rows, frame, directory, seq_len=96, target="OT"):
         plt.close(fig)
 
         fig, ax = plt.subplots(figsize=(6, 4))
-        for name in dict.fromkeys(r["model"] for r in task_rows):
+        for name in dict.fromkeys(r["model"] for r in task_rows if ", same " not in r["model"]):
             points = [(r["horizon"], r["mse"]) for r in task_rows if r["model"] == name]
             ax.plot(*zip(*points), marker="o", label=name)
         if task in PAPER_INFORMER_ETTH2:
