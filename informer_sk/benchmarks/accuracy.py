@@ -190,8 +190,9 @@ def table(rows, paper=False):
 
 
 def plot(rows, frame, directory, seq_len=96, target="OT"):
-    """Per task: ``forecast_<task>.png`` (truth, ``informer-prob`` and the best other model
-    on the first test window of the first horizon) and ``horizon_mse_<task>.png``.
+    """Per task: ``forecast_<task>.png`` (truth, ``informer-prob``, seasonal naive and the
+    best other model on the first test window of the first horizon; only if the rows
+    hold forecasts) and ``horizon_mse_<task>.png``.
 
     Returns
     -------
@@ -202,6 +203,7 @@ def plot(rows, frame, directory, seq_len=96, target="OT"):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullLocator
 
     os.makedirs(directory, exist_ok=True)
     train_end, val_end, _ = paper_split(frame.index)
@@ -212,35 +214,53 @@ def plot(rows, frame, directory, seq_len=96, target="OT"):
         column = 0 if task == "S" else list(frame.columns).index(target)
         horizon = task_rows[0]["horizon"]
         block = [r for r in task_rows if r["horizon"] == horizon and r["example"] is not None]
-        ours = [r for r in block if r["model"] == "informer-prob"]
-        others = sorted((r for r in block if not r["model"].startswith("informer")), key=lambda r: r["mse"])
-        start = val_end - seq_len  # the first test window
-        fig, ax = plt.subplots(figsize=(8, 3.5))
-        ax.plot(np.arange(-seq_len, horizon), z[target].to_numpy()[start : start + seq_len + horizon], color="k", lw=1,
-                label="truth")  # fmt: skip
-        for r in ours + others[:1]:
-            ax.plot(np.arange(horizon), r["example"][:, column], label=f"{r['model']} (MSE {r['mse']:.3f})")
-        ax.axvline(0, color="grey", lw=0.5)
-        ax.set(xlabel="steps from the forecast origin", ylabel=f"{target}, z-scale",
-               title=f"Task {task}, horizon {horizon}, first test window")  # fmt: skip
-        ax.legend(fontsize=8)
-        written.append(os.path.join(directory, f"forecast_{task}.png"))
-        fig.savefig(written[-1], dpi=100, bbox_inches="tight")
-        plt.close(fig)
+        if block:
+            written.append(_plot_forecast(plt, block, z[target].to_numpy(), column, val_end - seq_len, seq_len,
+                                          horizon, f"Task {task}, horizon {horizon}, first test window",
+                                          os.path.join(directory, f"forecast_{task}.png")))  # fmt: skip
 
         fig, ax = plt.subplots(figsize=(6, 4))
         for name in dict.fromkeys(r["model"] for r in task_rows if ", same " not in r["model"]):
-            points = [(r["horizon"], r["mse"]) for r in task_rows if r["model"] == name]
-            ax.plot(*zip(*points), marker="o", label=name)
+            mine = [r for r in task_rows if r["model"] == name]
+            # dotted: scored on a subsample of the windows (per-window models)
+            subsample = any(r["n_windows"] < max(o["n_windows"] for o in task_rows if o["horizon"] == r["horizon"])
+                            for r in mine)  # fmt: skip
+            ax.plot([r["horizon"] for r in mine], [r["mse"] for r in mine], marker="o", ls=":" if subsample else "-",
+                    label=name + (" (subsample)" if subsample else ""))  # fmt: skip
         if task in PAPER_INFORMER_ETTH2:
             paper = sorted(PAPER_INFORMER_ETTH2[task].items())
             ax.plot([h for h, _ in paper], [m for _, (m, _) in paper], "k--", label="Informer, paper (ETTh2)")
-        ax.set(xscale="log", xlabel="horizon", ylabel="MSE (z-scale)", title=f"Task {task}: MSE by horizon")
+        # log axes: a model that fails badly at one horizon does not squash the others
+        horizons = sorted({r["horizon"] for r in task_rows})
+        ax.set(xscale="log", yscale="log", xlabel="horizon", ylabel="MSE (z-scale)",
+               title=f"Task {task}: MSE by horizon")  # fmt: skip
+        ax.set_xticks(horizons, [str(h) for h in horizons])
+        ax.xaxis.set_minor_locator(NullLocator())
         ax.legend(fontsize=7)
         written.append(os.path.join(directory, f"horizon_mse_{task}.png"))
         fig.savefig(written[-1], dpi=100, bbox_inches="tight")
         plt.close(fig)
     return written
+
+
+def _plot_forecast(plt, block, truth, column, start, seq_len, horizon, title, path):
+    """Truth, ``informer-prob``, seasonal naive and the best other model scored on every
+    window (models scored on a subsample are not comparable by their MSE)."""
+    n_windows = max(r["n_windows"] for r in block)
+    every = sorted((r for r in block if r["n_windows"] == n_windows), key=lambda r: r["mse"])
+    shown = [r for r in every if r["model"] == "informer-prob"]
+    shown += [r for r in every if r["model"] == "seasonal-naive"]
+    shown += [r for r in every if not r["model"].startswith("informer") and r not in shown][:1]
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    ax.plot(np.arange(-seq_len, horizon), truth[start : start + seq_len + horizon], color="k", lw=1, label="truth")
+    for r in shown:
+        ax.plot(np.arange(horizon), r["example"][:, column], label=f"{r['model']} (MSE {r['mse']:.3f})")
+    ax.axvline(0, color="grey", lw=0.5)
+    ax.set(xlabel="steps from the forecast origin", ylabel="z-scale", title=title)
+    ax.legend(fontsize=8)
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return path
 
 
 def build_parser():
