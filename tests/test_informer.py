@@ -304,6 +304,6 @@ def test_residual_sp_adds_the_seasonal_naive_forecast_to_the_output(head, revin)
         assert (out.diff(dim=-1) > 0).all()
     else:  # the mean moves, the scale is the floored softplus(0), times RevIN's std
         torch.testing.assert_close(out[..., 0], expected)
-        std = x_enc[..., :1].std(dim=1, unbiased=False, keepdim=True) if revin else 1.0
-        torch.testing.assert_close(out[..., 1], (math.log(2.0) + 1e-3) * std.expand(3, 10, 1) if revin
-                                   else torch.full((3, 10, 1), math.log(2.0) + 1e-3), rtol=1e-4, atol=1e-4)
+        std = x_enc[..., :1].std(dim=1, unbiased=False, keepdim=True) if revin else torch.ones(3, 1, 1)
+        scale = (math.log(2.0) + 1e-3) * std.expand(3, 10, 1)
+        torch.testing.assert_close(out[..., 1], scale, rtol=1e-4, atol=1e-4)

@@ -220,11 +220,13 @@ def plot(rows, frame, directory, seq_len=96, target="OT"):
                                           os.path.join(directory, f"forecast_{task}.png")))  # fmt: skip
 
         fig, ax = plt.subplots(figsize=(6, 4))
+        every = {}  # horizon -> windows of a model scored on every window
+        for r in task_rows:
+            every[r["horizon"]] = max(every.get(r["horizon"], 0), r["n_windows"])
         for name in dict.fromkeys(r["model"] for r in task_rows if ", same " not in r["model"]):
             mine = [r for r in task_rows if r["model"] == name]
             # dotted: scored on a subsample of the windows (per-window models)
-            subsample = any(r["n_windows"] < max(o["n_windows"] for o in task_rows if o["horizon"] == r["horizon"])
-                            for r in mine)  # fmt: skip
+            subsample = any(r["n_windows"] < every[r["horizon"]] for r in mine)
             ax.plot([r["horizon"] for r in mine], [r["mse"] for r in mine], marker="o", ls=":" if subsample else "-",
                     label=name + (" (subsample)" if subsample else ""))  # fmt: skip
         if task in PAPER_INFORMER_ETTH2:

@@ -403,7 +403,7 @@ def _shift(out, shift, head):
     return out + shift
 
 
-def seasonal_naive(x_enc, sp, pred_len, n_targets):
+def _seasonal_naive(x_enc, sp, pred_len, n_targets):
     """The last ``sp`` steps of the first ``n_targets`` channels of x_enc (B, seq_len, C),
     repeated over ``pred_len`` steps: (B, pred_len, n_targets)."""
     seq_len = x_enc.shape[1]
@@ -510,7 +510,7 @@ class Informer(nn.Module):
         out, self_infos, cross_infos = self.decoder(dec_in, memory, n_outputs, return_attention)
         out = self.head(out[:, -pred_len:])  # (B, pred_len, c_out[, n_outputs])
         if self.config.residual_sp:
-            baseline = seasonal_naive(x_enc, self.config.residual_sp, pred_len, self.config.c_out)
+            baseline = _seasonal_naive(x_enc, self.config.residual_sp, pred_len, self.config.c_out)
             out = _shift(out, baseline, self.config.head)
         if self.instance_norm is not None:
             out = self.instance_norm.denormalise(out, stats)
