@@ -11,6 +11,7 @@ draw (initialisation, shuffling, dropout, ProbSparse key sampling) happens insid
 __all__ = [
     "PRECISIONS",
     "TrainingDiverged",
+    "adam",
     "autocast",
     "check_precision",
     "cpu_bf16_support",
@@ -296,6 +297,16 @@ def train_network(network, train_windows, val_windows=None, **settings):
     return history, best.get("epoch", len(history))
 
 
+def adam(parameters, learning_rate, device):
+    """The original's Adam, as one fused kernel where torch has it (CPU, CUDA).
+
+    The same update as ``torch.optim.Adam``'s default per-tensor loop, which on the CPU
+    costs about a tenth of a training step at the paper's size (11 M parameters).
+    """
+    fused = torch.device(device).type in ("cpu", "cuda")
+    return torch.optim.Adam(parameters, lr=learning_rate, fused=fused or None)
+
+
 def _train_epochs(
     network,
     train_windows,
@@ -318,10 +329,10 @@ def _train_epochs(
     ``best`` holds the best validated epoch so far (``epoch``, ``loss``, ``state``),
     so an interrupted run can still return it.
     """
-    optimizer = torch.optim.Adam(network.parameters(), lr=learning_rate)
-    stale = 0
     n = len(train_windows)
     device = train_windows.series.values.device
+    optimizer = adam(network.parameters(), learning_rate, device)
+    stale = 0
     for epoch in range(1, epochs + 1):
         lr = learning_rate * (0.5 ** (epoch - 1) if lradj == "type1" else 1.0)
         for group in optimizer.param_groups:

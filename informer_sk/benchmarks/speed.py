@@ -12,8 +12,10 @@
    network's forward pass for a batch of 1 and of 32 windows;
 3. one ProbSparse vs one full self-attention layer, forward+backward, over lengths
    L = 96 ... 6144: time and peak memory, with log-log growth exponents;
-4. bf16 autocast (only where the CPU has AVX-512 bf16 or AMX: detected, not assumed) and
-   ``torch.compile`` (full run only), each paired step by step against eager fp32.
+4. this package's dropout and fused Adam against ``torch.nn.Dropout`` and the per-tensor
+   ``torch.optim.Adam``, bf16 autocast (only where the CPU has AVX-512 bf16 or AMX:
+   detected, not assumed) and ``torch.compile`` (full run only), each paired step by
+   step against eager fp32.
 
 ``--precision`` runs only a comparison of ``precision="fp32"`` and ``"bf16"`` as the
 forecaster runs them (:func:`informer_sk.training.autocast`), on any CPU: step time
@@ -53,7 +55,8 @@ import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
 from informer_sk.nn import AttentionLayer, FullAttention, Informer, InformerConfig, ProbSparseAttention
-from informer_sk.training import autocast, cpu_bf16_support
+from informer_sk.nn.dropout import Dropout
+from informer_sk.training import adam, autocast, cpu_bf16_support
 from informer_sk.windows import SeriesTensors, Windows
 
 # hourly data: hour, day of week, day of month, day of year (informer_sk.calendar)
@@ -101,10 +104,13 @@ def _count_flops(fn):
     return counter.get_total_flops()
 
 
-def _training_setup(config, batch_size, seed=0):
+def _training_setup(config, batch_size, seed=0, loop_adam=False):
     torch.manual_seed(seed)
     network = Informer(config).train()
-    optimizer = torch.optim.Adam(network.parameters(), lr=1e-4)
+    if loop_adam:  # torch's default: one small kernel per parameter tensor and operation
+        optimizer = torch.optim.Adam(network.parameters(), lr=1e-4)
+    else:
+        optimizer = adam(network.parameters(), 1e-4, "cpu")
     windows = _synthetic_windows(config, 4 * batch_size, seed)
     batches = itertools.cycle(torch.randperm(len(windows)).split(batch_size))
 
@@ -158,15 +164,28 @@ def training_step(config, batch_size, repeats, warmup=2, autocast_bf16=False):
     return result
 
 
-def paired_training_steps(config, batch_size, repeats, variant, warmup=2):
-    """Eager fp32 steps alternated with steps of ``variant`` ("compile" or "bf16").
+def _with_torch_dropout(network):
+    """Swap the network's dropout modules for ``torch.nn.Dropout`` (Bernoulli masks)."""
+    for module in list(network.modules()):
+        for name, child in module.named_children():
+            if isinstance(child, Dropout):
+                setattr(module, name, torch.nn.Dropout(child.p))
+    return network
 
-    Returns the per-pair wall seconds of both and the seconds the variant's first call
-    took (compilation included).
+
+def paired_training_steps(config, batch_size, repeats, variant, warmup=2):
+    """Eager fp32 steps alternated with steps of ``variant``.
+
+    ``variant`` is "compile", "bf16", "torch-dropout" (``torch.nn.Dropout`` in place of
+    :class:`informer_sk.nn.dropout.Dropout`) or "loop-adam" (``torch.optim.Adam``'s
+    per-tensor loop instead of the fused kernel). Returns the per-pair wall seconds of
+    both and the seconds the variant's first call took (compilation included).
     """
     _, eager = _training_setup(config, batch_size)
-    network, other = _training_setup(config, batch_size)
-    if variant == "compile":
+    network, other = _training_setup(config, batch_size, loop_adam=variant == "loop-adam")
+    if variant == "torch-dropout":
+        _with_torch_dropout(network)
+    elif variant == "compile":
         network.forward = torch.compile(network.forward)
     elif variant == "bf16":
         fp32_step = other
@@ -449,7 +468,16 @@ def _report_scaling(lengths, repeats):
 
 
 def _report_variants(config, batch_size, repeats, run_compile):
-    print("\n## bf16 autocast and torch.compile (paired with eager fp32, step by step)\n")
+    print("\n## Dropout masks, Adam, bf16 autocast and torch.compile (paired with eager fp32, step by step)\n")
+    # what this package does against torch's defaults: ratio > 1 means ours is faster
+    for variant, ours, theirs in (
+        ("torch-dropout", "dropout masks from uniform draws", "torch.nn.Dropout (Bernoulli draws)"),
+        ("loop-adam", "fused Adam", "torch.optim.Adam's per-tensor loop"),
+    ):
+        r = paired_training_steps(config, batch_size, repeats, variant)
+        ratios = [t / o for o, t in zip(r["eager_s"], r["variant_s"])]
+        print(f"- {ours}: {_spread(r['eager_s'])} s/step; {theirs}: {_spread(r['variant_s'])} s/step; "
+              f"ours faster by {_spread(ratios)} per pair (load {_load()})")  # fmt: skip
     flags = cpu_bf16_support()
     variants = []
     if flags:

@@ -31,6 +31,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from informer_sk.nn.dropout import Dropout
+
 __all__ = ["AttentionLayer", "FullAttention", "ProbSparseAttention"]
 
 
@@ -45,7 +47,7 @@ def _softmax_attention(q, k, v, mask, dropout):
         Keys and values, (B, H, L_K, D).
     mask : torch.Tensor or None
         Boolean, broadcastable to (B, H, L_Q, L_K); True where a query may attend.
-    dropout : nn.Dropout
+    dropout : Dropout
         Dropout on the attention weights.
 
     Returns
@@ -76,7 +78,7 @@ class FullAttention(nn.Module):
     def __init__(self, causal=False, dropout=0.0):
         super().__init__()
         self.causal = causal
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
 
     def forward(self, q, k, v, return_attention=False):
         """Attend every query to every key.
@@ -132,7 +134,7 @@ class ProbSparseAttention(nn.Module):
         super().__init__()
         self.causal = causal
         self.factor = factor
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
 
     def _n_selected(self, length):
         """c·⌈ln L⌉ capped at L, at least 1."""

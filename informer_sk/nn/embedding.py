@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from informer_sk.nn.dropout import Dropout
+
 __all__ = [
     "CalendarEmbedding",
     "DataEmbedding",
@@ -165,7 +167,7 @@ class DataEmbedding(nn.Module):
         self.calendar_embedding = None
         if mark_sizes:
             self.calendar_embedding = CalendarEmbedding(mark_sizes, d_model, embed)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
 
     def forward(self, x, x_mark):
         """Embed (B, L, c_in) values and (B, L, n_fields) marks as (B, L, d_model)."""

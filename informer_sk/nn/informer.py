@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from informer_sk.nn.attention import AttentionLayer, FullAttention, ProbSparseAttention
+from informer_sk.nn.dropout import Dropout
 from informer_sk.nn.embedding import DataEmbedding, SeriesEmbedding
 
 __all__ = [
@@ -146,7 +147,7 @@ class FeedForward(nn.Module):
         self.linear1 = nn.Linear(config.d_model, config.d_ff)
         self.activation = {"gelu": nn.GELU, "relu": nn.ReLU}[config.activation]()
         self.linear2 = nn.Linear(config.d_ff, config.d_model)
-        self.dropout = nn.Dropout(config.dropout)
+        self.dropout = Dropout(config.dropout)
 
     def forward(self, x):
         """Map (B, L, d_model) to (B, L, d_model)."""
@@ -163,7 +164,7 @@ class EncoderLayer(nn.Module):
         self.feed_forward = FeedForward(config)
         self.norm1 = nn.LayerNorm(config.d_model)
         self.norm2 = nn.LayerNorm(config.d_model)
-        self.dropout = nn.Dropout(config.dropout)
+        self.dropout = Dropout(config.dropout)
 
     def forward(self, x, return_attention=False):
         """Map (B, L, d_model) to (B, L, d_model) and the attention info or None."""
@@ -241,7 +242,7 @@ class DecoderLayer(nn.Module):
         self.norm1 = nn.LayerNorm(config.d_model)
         self.norm2 = nn.LayerNorm(config.d_model)
         self.norm3 = nn.LayerNorm(config.d_model)
-        self.dropout = nn.Dropout(config.dropout)
+        self.dropout = Dropout(config.dropout)
 
     def forward(self, x, memory, n_outputs=None, return_attention=False):
         """Decode ``x`` against the encoder output ``memory``.
