@@ -177,9 +177,10 @@ def table(rows, paper=False):
         "|---|---|---|---|---|---|---|---|",
     ]
     for i, r in enumerate(rows):
+        # four decimals: at long horizons ours and seasonal naive can differ in the fourth
         pm = lambda key: f" ± {r[key + '_std']:.3f}" if r["n_seeds"] > 1 else ""  # noqa: E731
         lines.append(
-            f"| {r['task']} | {r['horizon']} | {r['model']} | {r['mse']:.3f}{pm('mse')} | {r['mae']:.3f}{pm('mae')} | "
+            f"| {r['task']} | {r['horizon']} | {r['model']} | {r['mse']:.4f}{pm('mse')} | {r['mae']:.4f}{pm('mae')} | "
             f"{r['n_windows']} | {r['fit_s']:.1f} | {r['predict_s']:.1f} |"
         )
         last_of_block = i + 1 == len(rows) or (rows[i + 1]["task"], rows[i + 1]["horizon"]) != (r["task"], r["horizon"])
