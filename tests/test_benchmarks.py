@@ -338,3 +338,14 @@ def test_informer_overrides_parse_python_literals_and_refuse_junk():
     assert accuracy._overrides("") == {}
     with pytest.raises(SystemExit, match="NAME=VALUE"):
         accuracy._overrides("revin")
+
+
+def test_scaling_plot_is_written(tmp_path):
+    pytest.importorskip("matplotlib")
+    rows = [
+        {"kind": kind, "length": n, "seconds": n**k * 1e-6, "peak_bytes": None if n == 384 and kind == "full" else n**k}
+        for kind, k in (("prob", 1.0), ("full", 2.0))
+        for n in (96, 192, 384, 768)
+    ]
+    path = speed.plot_scaling(rows, tmp_path / "scaling.png")
+    assert path.stat().st_size > 0

@@ -17,6 +17,9 @@
    detected, not assumed) and ``torch.compile`` (full run only), each paired step by
    step against eager fp32.
 
+``--plots DIR`` also writes the scaling figures as a log-log plot, ``DIR/scaling.png``
+(needs matplotlib, in the ``bench`` extra).
+
 ``--precision`` runs only a comparison of ``precision="fp32"`` and ``"bf16"`` as the
 forecaster runs them (:func:`informer_sk.training.autocast`), on any CPU: step time
 and samples/s of each, paired step by step, and the forecasts' MSE on a fixed batch
@@ -34,6 +37,7 @@ __all__ = [
     "growth_exponent",
     "main",
     "paper_config",
+    "plot_scaling",
     "precision_comparison",
     "predict_latency",
     "training_step",
@@ -467,6 +471,33 @@ def _report_scaling(lengths, repeats):
     return rows
 
 
+def plot_scaling(rows, path):
+    """Log-log plot of ``attention_scaling``'s rows, time and memory, exponents in the legend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, key, scale, unit in ((axes[0], "seconds", 1e3, "ms"), (axes[1], "peak_bytes", 2**-20, "MiB")):
+        for kind, name, style in (("prob", "ProbSparse", "o-"), ("full", "full", "s--")):
+            points = [(r["length"], r[key]) for r in rows if r["kind"] == kind and r[key] is not None]
+            if not points:
+                continue
+            lengths, values = zip(*points)
+            slope = growth_exponent(lengths, values)
+            ax.loglog(lengths, [v * scale for v in values], style, label=f"{name} (exponent {slope:.2f})")
+        ax.set_xlabel("sequence length L")
+        ax.set_ylabel(f"forward + backward, {unit}" if unit == "ms" else f"peak memory growth, {unit}")
+        ax.legend()
+        ax.grid(True, which="both", alpha=0.3)
+    fig.suptitle("One self-attention layer (d_model 512, 8 heads, batch 1)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
 def _report_variants(config, batch_size, repeats, run_compile):
     print("\n## Dropout masks, Adam, bf16 autocast and torch.compile (paired with eager fp32, step by step)\n")
     # what this package does against torch's defaults: ratio > 1 means ours is faster
@@ -521,6 +552,7 @@ def build_parser():
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="fewer repeats, L <= 3072, no torch.compile: minutes")
     size.add_argument("--tiny", action="store_true", help="a tiny configuration, for CI: seconds")
+    parser.add_argument("--plots", metavar="DIR", help="write the attention-scaling log-log plot (PNG) to DIR")
     parser.add_argument(
         "--precision", action="store_true",
         help="only compare precision='fp32' and 'bf16': step time, samples/s, forecast MSE",
@@ -550,7 +582,10 @@ def main(argv=None):
         rows = attention_scaling(lengths, d_model=16, n_heads=2, repeats=scaling_repeats, memory=False)
         print(f"\nscaling rows: {len(rows)}")
     else:
-        _report_scaling(lengths, scaling_repeats)
+        rows = _report_scaling(lengths, scaling_repeats)
+    if args.plots:
+        os.makedirs(args.plots, exist_ok=True)
+        print(f"\nplot: {plot_scaling(rows, os.path.join(args.plots, 'scaling.png'))}")
     _report_variants(config, batch_size, max(3, repeats // 3), run_compile=not (args.quick or args.tiny))
     print(f"\nload average at end: {_load()}")
 
