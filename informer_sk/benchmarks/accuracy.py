@@ -253,7 +253,7 @@ def _plot_forecast(plt, block, truth, column, start, seq_len, horizon, title, pa
     every = sorted((r for r in block if r["n_windows"] == n_windows), key=lambda r: r["mse"])
     shown = [r for r in every if r["model"] == "informer-prob"]
     shown += [r for r in every if r["model"] == "seasonal-naive"]
-    shown += [r for r in every if not r["model"].startswith("informer") and r not in shown][:1]
+    shown += [r for r in every if not r["model"].startswith("informer") and r["model"] != "seasonal-naive"][:1]
     fig, ax = plt.subplots(figsize=(8, 3.5))
     ax.plot(np.arange(-seq_len, horizon), truth[start : start + seq_len + horizon], color="k", lw=1, label="truth")
     for r in shown:

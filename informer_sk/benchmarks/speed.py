@@ -479,7 +479,8 @@ def plot_scaling(rows, path):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for ax, key, scale, unit in ((axes[0], "seconds", 1e3, "ms"), (axes[1], "peak_bytes", 2**-20, "MiB")):
+    panels = ((axes[0], "seconds", 1e3, "forward + backward, ms"), (axes[1], "peak_bytes", 2**-20, "peak memory growth, MiB"))
+    for ax, key, scale, ylabel in panels:
         for kind, name, style in (("prob", "ProbSparse", "o-"), ("full", "full", "s--")):
             points = [(r["length"], r[key]) for r in rows if r["kind"] == kind and r[key] is not None]
             if not points:
@@ -487,8 +488,7 @@ def plot_scaling(rows, path):
             lengths, values = zip(*points)
             slope = growth_exponent(lengths, values)
             ax.loglog(lengths, [v * scale for v in values], style, label=f"{name} (exponent {slope:.2f})")
-        ax.set_xlabel("sequence length L")
-        ax.set_ylabel(f"forward + backward, {unit}" if unit == "ms" else f"peak memory growth, {unit}")
+        ax.set(xlabel="sequence length L", ylabel=ylabel)
         ax.legend()
         ax.grid(True, which="both", alpha=0.3)
     fig.suptitle("One self-attention layer (d_model 512, 8 heads, batch 1)")
