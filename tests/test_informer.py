@@ -1,5 +1,6 @@
 """Tests of the encoder, the decoder and the Informer network."""
 
+import copy
 import dataclasses
 import math
 
@@ -50,6 +51,31 @@ def test_distil_layer_halves_the_length():
     layer = DistilLayer(d_model=8)
     assert layer(torch.randn(2, 96, 8)).shape == (2, 48, 8)
     assert layer(torch.randn(2, 7, 8)).shape == (2, 4, 8)
+
+
+def _distil_as_original(layer, x):
+    """The distilling layer's modules applied in the original's (B, d_model, L) layout."""
+    x = layer.conv(x.transpose(1, 2))
+    return layer.pool(layer.activation(layer.norm(x))).transpose(1, 2)
+
+
+@pytest.mark.parametrize("length", [96, 7])
+@pytest.mark.parametrize("training", [True, False])
+def test_distil_layer_computes_the_original_conv_norm_pool(length, training):
+    torch.manual_seed(0)
+    layer = DistilLayer(d_model=8).train(training)
+    reference = copy.deepcopy(layer)
+    x = torch.randn(3, length, 8, requires_grad=True)
+    x_ref = x.detach().clone().requires_grad_()
+    out, out_ref = layer(x), _distil_as_original(reference, x_ref)
+    torch.testing.assert_close(out, out_ref)
+    grad = torch.randn_like(out)
+    out.backward(grad)
+    out_ref.backward(grad)
+    torch.testing.assert_close(x.grad, x_ref.grad)
+    torch.testing.assert_close(layer.conv.weight.grad, reference.conv.weight.grad)
+    # BatchNorm's running statistics move the same way in training
+    torch.testing.assert_close(layer.norm.running_var, reference.norm.running_var)
 
 
 @pytest.mark.parametrize("distil, lengths", [(True, [96, 48, 24]), (False, [96, 96, 96])])

@@ -176,7 +176,12 @@ class EncoderLayer(nn.Module):
 class DistilLayer(nn.Module):
     """Self-attention distilling (Eq. 5): Conv1d, BatchNorm, ELU, then a stride-2 max-pool.
 
-    Halves the length: L -> ceil(L / 2).
+    Halves the length: L -> ceil(L / 2). The layers are the original's (same
+    parameters and ``state_dict``), applied in the (B, L, d_model) layout the
+    attention layers use: the circular kernel-3 convolution is one matmul of the three
+    taps of every position against the flattened kernel, and BatchNorm sees the
+    B * L positions as rows. Transposing to (B, d_model, L) and back, as the
+    original does, costs two copies and a slower convolution backward.
     """
 
     def __init__(self, d_model):
@@ -188,9 +193,14 @@ class DistilLayer(nn.Module):
 
     def forward(self, x):
         """Map (B, L, d_model) to (B, ceil(L / 2), d_model)."""
-        x = self.conv(x.transpose(1, 2))  # (B, d_model, L)
-        x = self.pool(self.activation(self.norm(x)))  # (B, d_model, ceil(L / 2))
-        return x.transpose(1, 2)  # (B, ceil(L / 2), d_model)
+        B, L, d_model = x.shape
+        padded = torch.cat([x[:, -1:], x, x[:, :1]], dim=1)  # circular: (B, L + 2, d_model)
+        # taps[b, t, c * 3 + k] = padded[b, t + k, c], the order of the (out, in, k) kernel
+        taps = padded.unfold(1, 3, 1).reshape(B, L, 3 * d_model)
+        x = F.linear(taps, self.conv.weight.view(d_model, 3 * d_model), self.conv.bias)
+        x = self.activation(self.norm(x.view(B * L, d_model))).view(B, L, d_model)
+        # pooling over time on the (B, d_model, L) view; the result is (B, L', d_model)-contiguous
+        return self.pool(x.transpose(1, 2)).transpose(1, 2)  # (B, ceil(L / 2), d_model)
 
 
 class Encoder(nn.Module):
