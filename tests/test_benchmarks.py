@@ -201,6 +201,13 @@ def test_training_step_figures():
     assert all(f > 0 and math.isfinite(f) for f in small["fraction"])
 
 
+def test_step_profile_groups_the_step_and_finds_its_matrix_products():
+    seconds = speed.step_profile(speed.paper_config(**TINY), batch_size=2, steps=1, warmup=1)
+    assert set(seconds) == {*speed.PROFILE_GROUPS, "other"}
+    assert all(value >= 0 for value in seconds.values())
+    assert seconds["matrix products (mm, addmm, bmm)"] > 0
+
+
 def test_peak_growth_sees_a_large_allocation():
     growth = speed._peak_growth(_allocate, 64 * 2**20)
     assert growth >= 60 * 2**20
@@ -235,6 +242,7 @@ def test_speed_main_tiny(capsys):
     speed.main(["--tiny"])
     out = capsys.readouterr().out
     assert "| FLOPs per step" in out and "| network forward, batch 32" in out
+    assert "| matrix products (mm, addmm, bmm) |" in out
 
 
 def test_pretrain_benchmark_compares_three_models_on_a_tiny_panel():

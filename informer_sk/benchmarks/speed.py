@@ -12,7 +12,9 @@
    network's forward pass for a batch of 1 and of 32 windows;
 3. one ProbSparse vs one full self-attention layer, forward+backward, over lengths
    L = 96 ... 6144: time and peak memory, with log-log growth exponents;
-4. this package's dropout and fused Adam against ``torch.nn.Dropout`` and the per-tensor
+4. where a training step's time goes: torch.profiler's self time per operator, summed
+   into matrix products, random draws, copies, softmax and the rest;
+5. this package's dropout and fused Adam against ``torch.nn.Dropout`` and the per-tensor
    ``torch.optim.Adam``, bf16 autocast (only where the CPU has AVX-512 bf16 or AMX:
    detected, not assumed) and ``torch.compile`` (full run only), each paired step by
    step against eager fp32.
@@ -40,6 +42,7 @@ __all__ = [
     "plot_scaling",
     "precision_comparison",
     "predict_latency",
+    "step_profile",
     "training_step",
 ]
 
@@ -166,6 +169,40 @@ def training_step(config, batch_size, repeats, warmup=2, autocast_bf16=False):
         result["matmul_flops_per_s"].append(rate)
         result["fraction"].append(flops / wall / rate)
     return result
+
+
+# operator groups of step_profile; every other operator counts as "other"
+PROFILE_GROUPS = {
+    "matrix products (mm, addmm, bmm)": ("aten::mm", "aten::addmm", "aten::bmm"),
+    "attention softmax (forward, backward)": ("aten::_softmax", "aten::_softmax_backward_data"),
+    "random draws (dropout masks, key samples)": ("aten::uniform_", "aten::bernoulli_", "aten::random_"),
+    "copies (copy_, cat, clone)": ("aten::copy_", "aten::cat", "aten::clone"),
+    "convolution (value embedding)": ("aten::mkldnn_convolution", "aten::convolution_backward"),
+}  # fmt: skip
+
+
+def step_profile(config, batch_size, steps=2, warmup=2):
+    """Self time per operator group over ``steps`` training steps, under torch.profiler.
+
+    Returns
+    -------
+    dict
+        ``{group: seconds per step}`` for the groups of ``PROFILE_GROUPS`` and
+        ``"other"``; the profiler's own overhead lands mostly in "other".
+    """
+    from torch.profiler import ProfilerActivity, profile
+
+    _, step = _training_setup(config, batch_size)
+    for _ in range(warmup):
+        step()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(steps):
+            step()
+    group_of = {op: group for group, ops in PROFILE_GROUPS.items() for op in ops}
+    seconds = dict.fromkeys([*PROFILE_GROUPS, "other"], 0.0)
+    for event in prof.key_averages():
+        seconds[group_of.get(event.key, "other")] += event.self_cpu_time_total / 1e6 / steps
+    return seconds
 
 
 def _with_torch_dropout(network):
@@ -437,6 +474,17 @@ def _report_training(config, batch_size, repeats):
     print(f"\nload average after: {_load()}")
 
 
+def _report_profile(config, batch_size):
+    seconds = step_profile(config, batch_size)
+    total = sum(seconds.values())
+    print("\n## Where a training step's time goes (torch.profiler, self time, 2 steps)\n")
+    print(f"load average before: {_load()}\n")
+    print("| operators | s/step | share |\n|---|---|---|")
+    for group, value in seconds.items():
+        print(f"| {group} | {value:.3f} | {value / total:.0%} |")
+    print(f"| total (the profiler's overhead included) | {total:.3f} | 100% |")
+
+
 def _report_predict(config, repeats):
     r = predict_latency(config, repeats)
     print("\n## Predict latency (fitted default model, eval mode)\n")
@@ -577,6 +625,7 @@ def main(argv=None):
         _report_precision(config, batch_size, repeats)
         return
     _report_training(config, batch_size, repeats)
+    _report_profile(config, batch_size)
     _report_predict(config, repeats)
     if args.tiny:
         rows = attention_scaling(lengths, d_model=16, n_heads=2, repeats=scaling_repeats, memory=False)
