@@ -3,7 +3,7 @@ import torch
 from torch import nn
 
 from informer_sk.nn import Informer, InformerConfig
-from informer_sk.nn.dropout import Dropout
+from informer_sk.nn.dropout import Dropout, keep_mask
 
 
 def test_keeps_one_minus_p_and_rescales_like_torch():
@@ -43,3 +43,49 @@ def test_network_uses_it_everywhere():
     network = Informer(config)
     dropouts = [m for m in network.modules() if isinstance(m, nn.Dropout)]
     assert dropouts and all(isinstance(m, Dropout) for m in dropouts)
+
+
+def test_keep_mask_keeps_one_minus_p_at_even_and_odd_positions():
+    # the two int32 halves of each 64-bit draw land at even and odd positions
+    torch.manual_seed(0)
+    keep = keep_mask((1001, 201), 0.25).flatten()
+    assert keep.dtype == torch.bool and keep.numel() == 1001 * 201
+    for half in (keep[0::2], keep[1::2]):
+        # binomial std of the kept share is about 0.0014 here
+        assert abs(half.float().mean().item() - 0.75) < 0.007
+
+
+def test_keep_mask_follows_torchs_seed():
+    torch.manual_seed(3)
+    a = keep_mask((64, 33), 0.5)
+    torch.manual_seed(3)
+    b = keep_mask((64, 33), 0.5)
+    assert torch.equal(a, b)
+    assert not torch.equal(a, keep_mask((64, 33), 0.5))  # the next call draws anew
+
+
+@pytest.mark.parametrize("p, kept", [(1e-12, 1.0), (1 - 1e-12, 0.0)])
+def test_keep_mask_at_extreme_p(p, kept):
+    assert keep_mask((1000,), p).float().mean().item() == kept
+
+
+def test_training_step_draws_no_bernoulli_masks_on_the_cpu():
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class Ops(TorchDispatchMode):
+        def __init__(self):
+            super().__init__()
+            self.names = set()
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            self.names.add(func.__name__.split(".")[0])
+            return func(*args, **(kwargs or {}))
+
+    config = InformerConfig(enc_in=1, dec_in=1, c_out=1, seq_len=16, label_len=8, pred_len=4, d_model=8,
+                            n_heads=2, d_ff=16, dropout=0.1)  # fmt: skip
+    network = Informer(config).train()
+    x_enc, x_dec = torch.randn(2, 16, 1), torch.randn(2, 12, 1)
+    with Ops() as ops:
+        network(x_enc, torch.zeros(2, 16, 0), x_dec, torch.zeros(2, 12, 0)).sum().backward()
+    assert "mm" in ops.names or "addmm" in ops.names
+    assert not {"bernoulli", "bernoulli_", "native_dropout"} & ops.names

@@ -64,6 +64,15 @@ def _softmax_attention(q, k, v, mask, dropout):
     return dropout(weights) @ v, weights
 
 
+def _explicit_dropout(dropout, q):
+    """Whether attention dropout runs as our ``Dropout`` on explicit weights.
+
+    On the CPU, scaled_dot_product_attention with dropout takes its unfused path
+    anyway (explicit weights), and draws the mask with the slower ``bernoulli_``.
+    """
+    return dropout.training and dropout.p > 0.0 and q.device.type == "cpu"
+
+
 class FullAttention(nn.Module):
     """Canonical scaled dot-product attention, softmax(QK^T/√D)V.
 
@@ -99,14 +108,14 @@ class FullAttention(nn.Module):
             (B, H, L_Q, D).
         info : dict or None
         """
-        if not return_attention:
+        if not (return_attention or _explicit_dropout(self.dropout, q)):
             p = self.dropout.p if self.training else 0.0
             return F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=self.causal), None
         mask = None
         if self.causal:
             mask = torch.ones(q.size(2), k.size(2), dtype=torch.bool, device=q.device).tril()
         out, weights = _softmax_attention(q, k, v, mask, self.dropout)
-        return out, {"weights": weights}
+        return out, ({"weights": weights} if return_attention else None)
 
 
 class ProbSparseAttention(nn.Module):
@@ -180,7 +189,7 @@ class ProbSparseAttention(nn.Module):
         mask = None
         if self.causal:
             mask = index >= torch.arange(L_K, device=q.device)  # (B, H, u, L_K)
-        if return_attention:
+        if return_attention or _explicit_dropout(self.dropout, q):
             out_top, weights = _softmax_attention(q_top, k, v, mask, self.dropout)
         else:
             p = self.dropout.p if self.training else 0.0
