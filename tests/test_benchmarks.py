@@ -199,6 +199,21 @@ def test_training_step_figures():
     # the counted FLOPs are those of the batch: twice the windows, about twice the work
     assert 1.8 < large["flops"] / small["flops"] < 2.2
     assert all(f > 0 and math.isfinite(f) for f in small["fraction"])
+    assert len(small["own_fraction"]) == 2 and all(f > 0 for f in small["own_fraction"])
+
+
+def test_matmul_replay_finds_every_product_of_the_step_with_its_flops():
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(8, 16)
+    x = torch.randn(4, 8, requires_grad=True)
+
+    def step():
+        linear(x).sum().backward()
+
+    replay, flops = speed.matmul_replay(step)
+    # forward addmm (4x8 @ 8x16), backward: input grad (4x16 @ 16x8), weight grad (16x4 @ 4x8)
+    assert flops == 3 * 2 * 4 * 8 * 16
+    replay()  # runs on its own operands
 
 
 def test_step_profile_groups_the_step_and_finds_its_matrix_products():

@@ -38,6 +38,7 @@ __all__ = [
     "cpu_bf16_support",
     "growth_exponent",
     "main",
+    "matmul_replay",
     "paper_config",
     "plot_scaling",
     "precision_comparison",
@@ -59,6 +60,7 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
 
 from informer_sk.nn import AttentionLayer, FullAttention, Informer, InformerConfig, ProbSparseAttention
@@ -111,6 +113,60 @@ def _count_flops(fn):
     return counter.get_total_flops()
 
 
+class _MatmulCalls(TorchDispatchMode):
+    """Records the shape and strides of every matrix product's operands (backward included)."""
+
+    OPS = {torch.ops.aten.mm.default: 0, torch.ops.aten.addmm.default: 1, torch.ops.aten.bmm.default: 0}
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if func in self.OPS:
+            first = self.OPS[func]  # where the two matrices start: addmm begins with the bias
+            layout = [(a.shape, a.stride(), a.dtype) if isinstance(a, torch.Tensor) else a for a in args]
+            self.calls.append((func, layout, first))
+        return func(*args, **(kwargs or {}))
+
+
+def _random_strided(shape, stride, dtype):
+    """Random values viewed with ``shape`` and ``stride`` (zero strides allowed: expanded)."""
+    extent = 1 + sum((n - 1) * st for n, st in zip(shape, stride)) if all(shape) else 0
+    return torch.randn(extent, dtype=dtype).as_strided(shape, stride)
+
+
+def matmul_replay(step):
+    """The matrix products of one call of ``step``, to be run alone on random operands.
+
+    Every mm, addmm and bmm of the step (forward and backward) is recorded with the
+    shapes and strides of its operands; the returned function runs each once on random
+    operands of that layout: what a step made of nothing but its own matrix products
+    would take.
+
+    Returns
+    -------
+    replay : callable
+        Runs the recorded products, returns nothing.
+    flops : int
+        Their FLOPs (2 m k n each).
+    """
+    with _MatmulCalls() as recorder:
+        step()
+    calls, flops = [], 0
+    for func, layout, first in recorder.calls:
+        args = [_random_strided(*a) if isinstance(a, tuple) else a for a in layout]
+        a, b = layout[first][0], layout[first + 1][0]
+        flops += 2 * math.prod(a) * b[-1]  # (..., m, k) @ (..., k, n)
+        calls.append((func, args))
+
+    def replay():
+        for func, args in calls:
+            func(*args)
+
+    return replay, flops
+
+
 def _training_setup(config, batch_size, seed=0, loop_adam=False):
     torch.manual_seed(seed)
     network = Informer(config).train()
@@ -135,7 +191,9 @@ def training_step(config, batch_size, repeats, warmup=2, autocast_bf16=False):
     dict
         ``n_parameters``, ``flops`` (per step), ``step_s`` and ``cpu_s`` (per step, one
         entry per repeat), ``matmul_flops_per_s`` (one per repeat) and ``fraction``: the
-        step's FLOP rate over the matmul rate of the same pair, one per repeat.
+        step's FLOP rate over the matmul rate of the same pair, one per repeat; then
+        ``own_matmul_flops_per_s`` and ``own_fraction``: the same against the step's own
+        matrix products run alone (:func:`matmul_replay`), over ``repeats`` further pairs.
     """
     network, step = _training_setup(config, batch_size)
     if autocast_bf16:
@@ -168,6 +226,16 @@ def training_step(config, batch_size, repeats, warmup=2, autocast_bf16=False):
         result["cpu_s"].append(cpu)
         result["matmul_flops_per_s"].append(rate)
         result["fraction"].append(flops / wall / rate)
+    # the same, against the step's own matrix products run alone (same shapes and strides)
+    replay, replay_flops = matmul_replay(step)
+    replay()
+    result.update(own_matmul_flops_per_s=[], own_fraction=[])
+    for _ in range(repeats):
+        wall, _ = _timed(step)
+        replay_wall, _ = _timed(replay)
+        rate = replay_flops / replay_wall
+        result["own_matmul_flops_per_s"].append(rate)
+        result["own_fraction"].append(flops / wall / rate)
     return result
 
 
@@ -475,6 +543,8 @@ def _report_training(config, batch_size, repeats):
     print(f"| achieved GFLOP/s | {_spread([r['flops'] / s for s in r['step_s']], 1e-9)} |")
     print(f"| fp32 matmul GFLOP/s ({batch_size * config.seq_len}x{config.d_model} @ {config.d_model}x{config.d_ff}) | {_spread(r['matmul_flops_per_s'], 1e-9)} |")
     print(f"| achieved / matmul rate (per pair) | {_spread(r['fraction'])} |")
+    print(f"| the step's own matrix products run alone (same shapes and strides), GFLOP/s | {_spread(r['own_matmul_flops_per_s'], 1e-9)} |")
+    print(f"| achieved / own matrix products' rate (per pair, further steps) | {_spread(r['own_fraction'])} |")
     print(f"| peak RSS growth, first step in a fresh process | {peak / 2**20:.0f} MiB |")
     print(f"| speed vs the original's {ORIGINAL_SECONDS_PER_STEP} s/step | {ORIGINAL_SECONDS_PER_STEP / step:.2f}x |")
     print(f"\nload average after: {_load()}")
