@@ -223,6 +223,13 @@ def test_step_profile_groups_the_step_and_finds_its_matrix_products():
     assert seconds["matrix products (mm, addmm, bmm)"] > 0
 
 
+def test_allocator_comparison_runs_both_sides_in_fresh_processes():
+    r = speed.allocator_comparison(speed.paper_config(**TINY), batch_size=2, pairs=1, steps=2)
+    assert len(r["default_s"]) == len(r["retain_s"]) == 1
+    assert min(r["default_s"] + r["retain_s"]) > 0
+    assert min(r["default_faults"] + r["retain_faults"]) >= 0
+
+
 def test_peak_growth_sees_a_large_allocation():
     growth = speed._peak_growth(_allocate, 64 * 2**20)
     assert growth >= 60 * 2**20

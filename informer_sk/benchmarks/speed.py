@@ -15,7 +15,8 @@
 4. where a training step's time goes: torch.profiler's self time per operator, summed
    into matrix products, random draws, copies, softmax and the rest;
 5. this package's dropout and fused Adam against ``torch.nn.Dropout`` and the per-tensor
-   ``torch.optim.Adam``, bf16 autocast (only where the CPU has AVX-512 bf16 or AMX:
+   ``torch.optim.Adam``, glibc's malloc defaults against
+   :func:`informer_sk.training.retain_freed_memory` (fresh processes, alternating), bf16 autocast (only where the CPU has AVX-512 bf16 or AMX:
    detected, not assumed) and ``torch.compile`` (full run only), each paired step by
    step against eager fp32.
 
@@ -53,6 +54,7 @@ import math
 import multiprocessing
 import os
 import platform
+import resource
 import statistics
 import time
 
@@ -65,7 +67,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from informer_sk.nn import AttentionLayer, FullAttention, Informer, InformerConfig, ProbSparseAttention
 from informer_sk.nn.dropout import Dropout
-from informer_sk.training import adam, autocast, cpu_bf16_support
+from informer_sk.training import adam, autocast, cpu_bf16_support, retain_freed_memory
 from informer_sk.windows import SeriesTensors, Windows
 
 # hourly data: hour, day of week, day of month, day of year (informer_sk.calendar)
@@ -454,6 +456,44 @@ def _peak_growth(make_call, *args):
         return pool.apply(_peak_growth_child, (torch.get_num_threads(), make_call, args))
 
 
+def _steps_child(threads, config, batch_size, steps, retain):
+    """In a fresh process: ``steps`` training-step times and the page faults per step."""
+    torch.set_num_threads(threads)
+    if retain:
+        retain_freed_memory()
+    _, step = _training_setup(config, batch_size)
+    for _ in range(2):
+        step()
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    times = [_timed(step)[0] for _ in range(steps)]
+    return times, (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / steps
+
+
+def allocator_comparison(config, batch_size, pairs, steps):
+    """Training steps with glibc's defaults and with :func:`retain_freed_memory`.
+
+    The setting is process-wide, so each side runs in its own fresh process, the two
+    alternating ``pairs`` times; each process takes ``steps`` steps after two warm-up
+    steps.
+
+    Returns
+    -------
+    dict
+        ``default_s``, ``retain_s``: the median step of each process;
+        ``default_faults``, ``retain_faults``: its minor page faults per step.
+    """
+    context = multiprocessing.get_context("spawn")
+    result = {"default_s": [], "retain_s": [], "default_faults": [], "retain_faults": []}
+    with context.Pool(1, maxtasksperchild=1) as pool:
+        for _ in range(pairs):
+            for side, retain in (("default", False), ("retain", True)):
+                args = (torch.get_num_threads(), config, batch_size, steps, retain)
+                times, faults = pool.apply(_steps_child, args)
+                result[f"{side}_s"].append(_median(times))
+                result[f"{side}_faults"].append(faults)
+    return result
+
+
 def _training_call(config, batch_size):
     return _training_setup(config, batch_size)[1]
 
@@ -622,17 +662,23 @@ def plot_scaling(rows, path):
     return path
 
 
-def _report_variants(config, batch_size, repeats, run_compile):
-    print("\n## Dropout masks, Adam, bf16 autocast and torch.compile (paired with eager fp32, step by step)\n")
+def _report_variants(config, batch_size, repeats, run_compile, allocator_pairs):
+    print("\n## Dropout masks, Adam, the allocator, bf16 autocast and torch.compile (paired with eager fp32)\n")
     # what this package does against torch's defaults: ratio > 1 means ours is faster
     for variant, ours, theirs in (
-        ("torch-dropout", "dropout masks from uniform draws", "torch.nn.Dropout (Bernoulli draws)"),
+        ("torch-dropout", "dropout masks from numpy's SFC64 bits", "torch.nn.Dropout (Bernoulli draws)"),
         ("loop-adam", "fused Adam", "torch.optim.Adam's per-tensor loop"),
     ):
         r = paired_training_steps(config, batch_size, repeats, variant)
         ratios = [t / o for o, t in zip(r["eager_s"], r["variant_s"])]
         print(f"- {ours}: {_spread(r['eager_s'])} s/step; {theirs}: {_spread(r['variant_s'])} s/step; "
               f"ours faster by {_spread(ratios)} per pair (load {_load()})")  # fmt: skip
+    r = allocator_comparison(config, batch_size, pairs=allocator_pairs, steps=repeats)
+    ratios = [d / k for d, k in zip(r["default_s"], r["retain_s"])]
+    print(f"- glibc's malloc defaults: {_spread(r['default_s'])} s/step, {_spread(r['default_faults'])} "
+          f"page faults/step; `retain_freed_memory()`: {_spread(r['retain_s'])} s/step, "
+          f"{_spread(r['retain_faults'])} page faults/step; faster by {_spread(ratios)} per pair "
+          f"of processes (load {_load()})")  # fmt: skip
     flags = cpu_bf16_support()
     variants = []
     if flags:
@@ -711,7 +757,8 @@ def main(argv=None):
     if args.plots:
         os.makedirs(args.plots, exist_ok=True)
         print(f"\nplot: {plot_scaling(rows, os.path.join(args.plots, 'scaling.png'))}")
-    _report_variants(config, batch_size, max(3, repeats // 3), run_compile=not (args.quick or args.tiny))
+    allocator_pairs = 1 if args.tiny else 3 if args.quick else 5
+    _report_variants(config, batch_size, max(3, repeats // 3), not (args.quick or args.tiny), allocator_pairs)
     print(f"\nload average at end: {_load()}")
 
 
