@@ -18,7 +18,6 @@ __all__ = [
     "gaussian_nll",
     "pinball_loss",
     "resolve_device",
-    "retain_freed_memory",
     "seeded",
     "torch_threads",
     "train_network",
@@ -26,10 +25,8 @@ __all__ = [
 
 import contextlib
 import copy
-import ctypes
 import logging
 import math
-import platform
 import warnings
 
 import torch
@@ -93,34 +90,6 @@ def torch_threads(n_threads):
         yield
     finally:
         torch.set_num_threads(previous)
-
-
-# glibc's mallopt parameters (malloc.h)
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-
-
-def retain_freed_memory(max_block=32 * 2**20, trim_threshold=2**30):
-    """Keep freed memory in the process for the next training step (glibc only).
-
-    glibc's malloc returns large freed blocks and the top of its heap to the kernel, so
-    every training step faults the same pages in again: thousands of page faults per
-    step at the paper's configuration (``python -m informer_sk.benchmarks.speed``
-    counts them). This serves blocks up to ``max_block`` bytes (glibc's limit, 32 MiB)
-    from the heap and only trims the heap beyond ``trim_threshold`` bytes of free
-    memory, as jemalloc or tcmalloc would. It is process-wide and stays until the
-    process ends, so it is opt-in: call it once in a process that trains.
-
-    Returns
-    -------
-    bool
-        Whether it applied (False where the C library is not glibc).
-    """
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        return False
-    libc = ctypes.CDLL(None)
-    return bool(libc.mallopt(_M_MMAP_THRESHOLD, max_block)) and bool(
-        libc.mallopt(_M_TRIM_THRESHOLD, trim_threshold)
-    )
 
 
 def cpu_bf16_support(cpuinfo="/proc/cpuinfo"):

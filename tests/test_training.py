@@ -2,10 +2,6 @@
 
 import functools
 import math
-import os
-import platform
-import subprocess
-import sys
 import warnings
 
 import numpy as np
@@ -195,37 +191,3 @@ def test_probabilistic_heads_train_and_validate_on_their_loss(head, quantiles, l
         expected = loss(network(x_enc, mark_enc, x_dec, mark_dec), target).item()
     assert math.isclose(history[-1]["val_loss"], expected, rel_tol=1e-4)
 
-
-_FAULTS_CHILD = """
-import resource, sys
-import numpy as np
-from informer_sk.training import retain_freed_memory
-if sys.argv[1] == "retain":
-    assert retain_freed_memory()
-def step():  # blocks of 8 to 24 MB allocated and freed, as in a training step
-    blocks = [np.ones(n) for n in (3_000_000, 2_000_000, 1_000_000, 2_500_000)]
-step()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-for _ in range(5):
-    step()
-print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 5)
-"""
-
-
-@pytest.mark.skipif(
-    platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="glibc's mallopt"
-)
-def test_retain_freed_memory_stops_page_faults_on_reallocation():
-    def faults(mode):
-        out = subprocess.run([sys.executable, "-c", _FAULTS_CHILD, mode], capture_output=True, text=True,
-                             check=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})  # fmt: skip
-        return float(out.stdout)
-
-    # 64 MB of fresh pages per step with glibc's defaults, none once kept
-    assert faults("default") > 1000
-    assert faults("retain") < 100
-
-
-def test_retain_freed_memory_declines_without_glibc(monkeypatch):
-    monkeypatch.setattr(training.platform, "libc_ver", lambda: ("", ""))
-    assert training.retain_freed_memory() is False

@@ -15,8 +15,8 @@
 4. where a training step's time goes: torch.profiler's self time per operator, summed
    into matrix products, random draws, copies, softmax and the rest;
 5. this package's dropout and fused Adam against ``torch.nn.Dropout`` and the per-tensor
-   ``torch.optim.Adam``, glibc's malloc defaults against
-   :func:`informer_sk.training.retain_freed_memory` (fresh processes, alternating), bf16 autocast (only where the CPU has AVX-512 bf16 or AMX:
+   ``torch.optim.Adam``, glibc's malloc defaults against :func:`retain_freed_memory`
+   (fresh processes, alternating), bf16 autocast (only where the CPU has AVX-512 bf16 or AMX:
    detected, not assumed) and ``torch.compile`` (full run only), each paired step by
    step against eager fp32.
 
@@ -44,11 +44,13 @@ __all__ = [
     "plot_scaling",
     "precision_comparison",
     "predict_latency",
+    "retain_freed_memory",
     "step_profile",
     "training_step",
 ]
 
 import argparse
+import ctypes
 import itertools
 import math
 import multiprocessing
@@ -67,7 +69,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from informer_sk.nn import AttentionLayer, FullAttention, Informer, InformerConfig, ProbSparseAttention
 from informer_sk.nn.dropout import Dropout
-from informer_sk.training import adam, autocast, cpu_bf16_support, retain_freed_memory
+from informer_sk.training import adam, autocast, cpu_bf16_support
 from informer_sk.windows import SeriesTensors, Windows
 
 # hourly data: hour, day of week, day of month, day of year (informer_sk.calendar)
@@ -454,6 +456,28 @@ def _peak_growth(make_call, *args):
     context = multiprocessing.get_context("spawn")
     with context.Pool(1) as pool:
         return pool.apply(_peak_growth_child, (torch.get_num_threads(), make_call, args))
+
+
+# glibc's mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+
+
+def retain_freed_memory(max_block=32 * 2**20, trim_threshold=2**30):
+    """Keep freed memory in this process (glibc only); whether it applied.
+
+    glibc's malloc returns large freed blocks and the top of its heap to the kernel, so
+    each training step faults the same pages in again. This serves blocks up to
+    ``max_block`` bytes (glibc's limit, 32 MiB) from the heap and trims the heap only
+    beyond ``trim_threshold`` bytes of free memory, as jemalloc or tcmalloc would. It is
+    process-wide and permanent, so the package does not do it: it is measured here
+    (:func:`allocator_comparison`) and did not make the step measurably faster.
+    """
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    libc = ctypes.CDLL(None)
+    return bool(libc.mallopt(_M_MMAP_THRESHOLD, max_block)) and bool(
+        libc.mallopt(_M_TRIM_THRESHOLD, trim_threshold)
+    )
 
 
 def _steps_child(threads, config, batch_size, steps, retain):
