@@ -72,6 +72,11 @@ _TRAINING_FLAGS = [
 ]
 
 
+def _periods(value):
+    """``--residual_periods``: a positive integer or 'auto'."""
+    return value if value == "auto" else int(value)
+
+
 def build_parser():
     """The argument parser of the main job.
 
@@ -152,6 +157,14 @@ def build_parser():
         metavar="SP",
         help="forecast the correction to a seasonal naive forecast of period SP, e.g. 24 "
         "for hourly data (default: off, as in the original)",
+    )
+    model.add_argument(
+        "--residual_periods",
+        type=_periods,
+        default=1,
+        metavar="K",
+        help="with --residual_sp: the baseline averages the last K seasons of the input, or "
+        "'auto' to pick K on the validation windows (default: %(default)s, seasonal naive)",
     )
     train = parser.add_argument_group("training")
     for flag, type_, default, help_ in _TRAINING_FLAGS:
@@ -397,6 +410,7 @@ def _make_informer(args, validation_size):
         dropout=args.dropout,
         revin=args.revin,
         residual_sp=args.residual_sp,
+        residual_periods=args.residual_periods,
         train_epochs=args.train_epochs,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,

@@ -153,6 +153,12 @@ class InformerForecaster(BaseForecaster):
         repeated over the horizon, are added to the network's output, so training
         starts from the seasonal naive forecast (for hourly data with a daily cycle,
         24). At most ``seq_len``. None, the original's model, forecasts directly.
+    residual_periods : int or "auto", default=1
+        With ``residual_sp``: the baseline is the mean of the last
+        ``residual_periods`` seasons of the input window (1: seasonal naive), at most
+        ``seq_len // residual_sp``. "auto" picks, in ``fit``, the number whose baseline
+        alone has the lowest MSE on the validation windows (on the training windows
+        when there are none), on the scaled data; ``residual_periods_`` says which.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, dropout and the ProbSparse key sampling.
         The same integer gives bit-identical forecasts on CPU, in one process or in
@@ -183,6 +189,8 @@ class InformerForecaster(BaseForecaster):
         Train and validation loss and learning rate per epoch.
     best_epoch_ : int
         The epoch whose weights the network holds.
+    residual_periods_ : int
+        The seasons averaged by the residual's baseline (0 without ``residual_sp``).
     n_parameters_ : int
         Number of trainable parameters.
     pred_len_ : int
@@ -296,6 +304,7 @@ class InformerForecaster(BaseForecaster):
         scale=True,
         revin=False,
         residual_sp=None,
+        residual_periods=1,
         random_state=None,
         device="auto",
         precision="fp32",
@@ -329,6 +338,7 @@ class InformerForecaster(BaseForecaster):
         self.scale = scale
         self.revin = revin
         self.residual_sp = residual_sp
+        self.residual_periods = residual_periods
         self.random_state = random_state
         self.device = device
         self.precision = precision
@@ -469,6 +479,7 @@ class InformerForecaster(BaseForecaster):
         self.network_ = network
         self.history_ = history
         self.best_epoch_ = best_epoch
+        self.residual_periods_ = network.config.residual_periods if network.config.residual_sp else 0
         self.n_parameters_ = sum(p.numel() for p in network.parameters() if p.requires_grad)
         self.pred_len_ = network.config.pred_len
         self.quantiles_ = network.config.quantiles
@@ -578,7 +589,11 @@ class InformerForecaster(BaseForecaster):
         if network is None:
             train_starts, val_starts = panel_starts(lengths, self.seq_len, pred_len, n_val_rows)
             series = SeriesTensors.concat(tensors)
-            config = self._network_config(series, y.shape[1], pred_len, spec, n_series)
+            periods = self.residual_periods if self.residual_sp else 1
+            if periods == "auto":
+                windows = self._windows(series, train_starts if val_starts is None else val_starts, pred_len)
+                periods = _best_residual_periods(windows, self.residual_sp)
+            config = self._network_config(series, y.shape[1], pred_len, spec, n_series, periods)
             with seeded(seed, device):
                 network = Informer(config).to(device)
                 history, best_epoch = train_network(
@@ -602,7 +617,7 @@ class InformerForecaster(BaseForecaster):
             network.eval()
         return network, history, best_epoch, seed, device, freq, spec, contexts, series_ids
 
-    def _network_config(self, series, n_targets, pred_len, spec, n_series):
+    def _network_config(self, series, n_targets, pred_len, spec, n_series, residual_periods=1):
         return InformerConfig(
             enc_in=series.values.shape[1],
             dec_in=series.values.shape[1],
@@ -625,6 +640,7 @@ class InformerForecaster(BaseForecaster):
             n_series=n_series,
             revin=self.revin,
             residual_sp=self.residual_sp or 0,
+            residual_periods=residual_periods,
             head=_HEADS[self.loss],
             quantiles=_levels(self) if self.loss == "quantile" else (),
         )
@@ -928,7 +944,7 @@ class InformerForecaster(BaseForecaster):
         state = dict(state)
         # parameters added since format 1 was written, at their defaults
         for name in ("precision", "n_threads", "series_embedding", "fine_tune_epochs", "revin",
-                     "residual_sp"):
+                     "residual_sp", "residual_periods"):
             state.setdefault(name, _DEFAULTS[name])
         saved_by = state.pop("_saved_by", {"format": 1, "informer_sk": "?"})
         if saved_by["format"] < 2:  # saved before the probabilistic heads
@@ -1000,6 +1016,21 @@ class InformerForecaster(BaseForecaster):
 # load into a point network of the wrong shape
 _STATE_FORMAT = 2
 
+def _best_residual_periods(windows, sp, batch_size=1024):
+    """The number of seasons whose mean, alone, forecasts ``windows`` with the lowest MSE."""
+    seq_len, n = windows.seq_len, len(windows)
+    n_max = seq_len // sp
+    errors = torch.zeros(n_max, dtype=torch.float64)
+    for start in range(0, n, batch_size):
+        x_enc, _, _, _, target = windows.batch(torch.arange(start, min(start + batch_size, n)))
+        steps = torch.arange(target.shape[1], device=target.device) % sp
+        seasons = x_enc[:, seq_len - n_max * sp :, : target.shape[2]]  # (B, n_max * sp, C)
+        for k in range(1, n_max + 1):
+            profile = seasons[:, (n_max - k) * sp :].unflatten(1, (k, sp)).mean(dim=1)  # (B, sp, C)
+            errors[k - 1] += ((profile[:, steps] - target) ** 2).sum().double().cpu()
+    return int(errors.argmin()) + 1
+
+
 _DEFAULTS = {
     name: p.default for name, p in inspect.signature(InformerForecaster.__init__).parameters.items()
 }
@@ -1047,6 +1078,17 @@ def _check_params(forecaster):
         raise ValueError(
             f"residual_sp={sp!r} must be None or an integer in [1, seq_len={p['seq_len']}]: "
             "the seasonal naive forecast repeats the last residual_sp input steps."
+        )
+    periods = p["residual_periods"]
+    n_max = p["seq_len"] // sp if sp else None
+    if periods != "auto" and (
+        not isinstance(periods, (int, np.integer)) or isinstance(periods, bool) or periods < 1
+        or (sp and periods > n_max) or (not sp and periods != 1)
+    ):  # fmt: skip
+        where = f"[1, seq_len // residual_sp = {n_max}]" if sp else "1 without residual_sp"
+        raise ValueError(
+            f"residual_periods={periods!r} must be 'auto' or an integer in {where}: the "
+            "baseline averages the last residual_periods seasons of the input window."
         )
     for name in ("distil", "series_embedding", "scale", "revin", "verbose"):
         if not isinstance(p[name], (bool, np.bool_)):

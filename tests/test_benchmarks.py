@@ -2,6 +2,7 @@
 
 import math
 import os
+import re
 import platform
 import subprocess
 import sys
@@ -48,6 +49,33 @@ def test_naive_forecasts_match_sktime(strategy, sp):
         history = frame.iloc[: start + seq_len]
         expected = NaiveForecaster(strategy=strategy, sp=sp).fit(history, fh=np.arange(1, pred_len + 1)).predict()
         np.testing.assert_allclose(ours[i], expected.to_numpy())
+
+
+@pytest.mark.parametrize("periods", [1, 3])
+def test_seasonal_means_match_sktimes_seasonal_mean(periods):
+    frame = _hourly_frame(200, n_columns=1)
+    values, seq_len, pred_len, sp = frame.to_numpy(), 72, 30, 24
+    starts = np.array([0, 17, 100])
+    ours = models.seasonal_means(values, starts, seq_len, pred_len, sp, periods)
+    for i, start in enumerate(starts):
+        history = frame.iloc[: start + seq_len]
+        naive = NaiveForecaster(strategy="mean", sp=sp, window_length=periods * sp)
+        np.testing.assert_allclose(ours[i], naive.fit(history, fh=np.arange(1, pred_len + 1)).predict().to_numpy())
+
+
+@pytest.mark.parametrize("trend, fewest, most", [(0.0, 12, 16), (1.0, 1, 1)])
+def test_seasonal_mean_model_picks_its_seasons_on_validation(caplog, trend, fewest, most):
+    # white noise: the mean of (nearly) all 16 input steps is best; a steep trend: the last step
+    rng = np.random.default_rng(0)
+    values = rng.standard_normal(620) + trend * np.arange(620)
+    frame = pd.DataFrame({"OT": values}, index=pd.date_range("2020-01-01", periods=620, freq="D"))
+    setting = _setting(frame)
+    with caplog.at_level("INFO", logger=models.__name__):
+        result = models.MODELS["seasonal-mean"][0](setting, seed=0)
+    periods = int(re.search(r"the last (\d+) seasons", caplog.text).group(1))
+    assert fewest <= periods <= most
+    expected = models.seasonal_means(values[:, None], setting.starts, 16, 4, 1, periods)
+    np.testing.assert_allclose(result.values, expected)
 
 
 def test_informer_windows_forecast_matches_predict():

@@ -206,4 +206,7 @@ def test_revin_and_residual_sp_flags_reach_the_forecaster():
     assert plain["revin"] is False and plain["residual_sp"] is None
     args = cli.build_parser().parse_args(["--revin", "--residual_sp", "24"])
     params = cli._make_informer(args, 0.1).get_params()
-    assert params["revin"] is True and params["residual_sp"] == 24
+    assert params["revin"] is True and params["residual_sp"] == 24 and params["residual_periods"] == 1
+    for value, expected in (("auto", "auto"), ("3", 3)):
+        args = cli.build_parser().parse_args(["--residual_sp", "24", "--residual_periods", value])
+        assert cli._make_informer(args, 0.1).get_params()["residual_periods"] == expected

@@ -316,6 +316,47 @@ def test_residual_sp_starts_from_seasonal_naive_and_trains_from_there():
     assert scores[24] < 2 * mean_squared_error(y_test, seasonal) < scores[None]
 
 
+def _seasons(offsets, trend=0.0, sp=6):
+    """Hourly series: a cycle of ``sp`` steps, each season shifted by its offset, plus a trend."""
+    t = np.arange(len(offsets) * sp)
+    values = np.sin(2 * np.pi * t / sp) + np.repeat(offsets, sp) + trend * t
+    return pd.Series(values, index=pd.date_range("2021-03-01", periods=len(t), freq="h"))
+
+
+@pytest.mark.parametrize("trend, expected", [(0.0, 4), (0.2, 1)])
+def test_residual_periods_auto_picks_the_baseline_best_on_validation(trend, expected):
+    # independent season offsets: the mean of all 4 input seasons is the best baseline;
+    # a steep trend: the last season alone is
+    offsets = np.random.default_rng(0).normal(0, 1, 60) if trend == 0.0 else np.zeros(60)
+    y = _seasons(offsets, trend)
+    params = {**SMALL, "train_epochs": 1, "residual_sp": 6, "residual_periods": "auto", "validation_size": 0.3}
+    forecaster = InformerForecaster(**params).fit(y, fh=np.arange(1, 7))
+    assert forecaster.residual_periods_ == expected
+    assert forecaster.network_.config.residual_periods == expected
+    assert forecaster.get_params()["residual_periods"] == "auto"
+
+
+def test_residual_periods_fixed_and_without_residual_sp():
+    y = _seasons(np.zeros(30))
+    fitted = InformerForecaster(**{**SMALL, "train_epochs": 1, "residual_sp": 6, "residual_periods": 3}).fit(y, fh=[1])
+    assert fitted.residual_periods_ == 3
+    assert InformerForecaster(**{**SMALL, "train_epochs": 1}).fit(y, fh=[1]).residual_periods_ == 0
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"residual_sp": 6, "residual_periods": 5}, r"residual_periods=5 must be 'auto' or an integer in \[1, seq_len // residual_sp = 4\]"),
+        ({"residual_sp": 6, "residual_periods": 0}, r"residual_periods=0 must be"),
+        ({"residual_sp": 6, "residual_periods": "all"}, r"residual_periods='all' must be"),
+        ({"residual_periods": 2}, r"residual_periods=2 must be 'auto' or an integer in 1 without residual_sp"),
+    ],
+)  # fmt: skip
+def test_residual_periods_must_fit_the_input_window(params, match):
+    with pytest.raises(ValueError, match=match):
+        InformerForecaster(**{**SMALL, "train_epochs": 1, **params}).fit(_hourly()["c0"], fh=[1])
+
+
 @pytest.mark.parametrize("bad", [0, 25, 2.5, True, "24"])
 def test_residual_sp_must_be_an_integer_within_seq_len(bad):
     with pytest.raises(ValueError, match=r"residual_sp=.* must be None or an integer in \[1, seq_len=24\]"):

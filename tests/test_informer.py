@@ -333,3 +333,17 @@ def test_residual_sp_adds_the_seasonal_naive_forecast_to_the_output(head, revin)
         std = x_enc[..., :1].std(dim=1, unbiased=False, keepdim=True) if revin else torch.ones(3, 1, 1)
         scale = (math.log(2.0) + 1e-3) * std.expand(3, 10, 1)
         torch.testing.assert_close(out[..., 1], scale, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("revin", [False, True])
+def test_residual_periods_adds_the_mean_of_the_last_seasons(revin):
+    config = InformerConfig(enc_in=1, dec_in=1, c_out=1, seq_len=16, label_len=8, pred_len=6, d_model=16,
+                            n_heads=2, d_ff=32, revin=revin, residual_sp=4, residual_periods=3)  # fmt: skip
+    torch.manual_seed(0)
+    model = Informer(config).eval()
+    x_enc, x_dec = torch.randn(2, 16, 1) * 3 + 1, torch.zeros(2, 14, 1)
+    marks_enc, marks_dec = torch.zeros(2, 16, 0, dtype=torch.long), torch.zeros(2, 14, 0, dtype=torch.long)
+    with torch.no_grad():
+        out = model(x_enc, marks_enc, x_dec, marks_dec)
+    profile = (x_enc[:, 4:8] + x_enc[:, 8:12] + x_enc[:, 12:16]) / 3  # the last three seasons of 4 steps
+    torch.testing.assert_close(out, profile[:, [0, 1, 2, 3, 0, 1]])

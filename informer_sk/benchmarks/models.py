@@ -8,7 +8,15 @@ for early stopping where the model has it) and forecasts the test windows
 optional package each needs; :func:`available` tells which are installed.
 """
 
-__all__ = ["MODELS", "Forecasts", "Setting", "available", "naive_forecasts", "informer_windows_forecast"]
+__all__ = [
+    "MODELS",
+    "Forecasts",
+    "Setting",
+    "available",
+    "informer_windows_forecast",
+    "naive_forecasts",
+    "seasonal_means",
+]
 
 import contextlib
 import importlib.util
@@ -24,7 +32,7 @@ import torch
 
 from informer_sk.calendar import calendar_marks
 from informer_sk.training import seeded
-from informer_sk.windows import SeriesTensors, Windows
+from informer_sk.windows import SeriesTensors, Windows, window_starts
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +151,44 @@ def _naive(which):
     return model
 
 
+def seasonal_means(values, starts, seq_len, pred_len, sp, periods):
+    """The mean of the last ``periods`` seasons before every window, over its horizon.
+
+    ``periods=1`` is the seasonal naive forecast; (N, pred_len, C), as
+    :func:`naive_forecasts`.
+
+    Examples
+    --------
+    >>> values = np.arange(10.0)[:, None]
+    >>> seasonal_means(values, np.array([0]), seq_len=6, pred_len=3, sp=2, periods=2)[0, :, 0]
+    array([3., 4., 3.])
+    """
+    last_known = starts + seq_len - 1  # (N,)
+    steps = np.arange(pred_len) % sp
+    seasons = [values[last_known[:, None] - (d + 1) * sp + 1 + steps] for d in range(periods)]
+    return np.mean(seasons, axis=0)
+
+
+def _seasonal_mean(setting, seed):
+    """The baseline of ``residual_periods="auto"`` alone: the number of seasons whose mean
+    has the lowest MSE on the validation windows (targets in the fit's last rows)."""
+    t = time.perf_counter()
+    values = setting.data.to_numpy()
+    n_fit = setting.fit_end - setting.fit_start
+    val_starts = setting.fit_start + window_starts(
+        n_fit, setting.seq_len, setting.pred_len, n_fit - setting.n_val_rows
+    ).numpy()
+    rows = val_starts[:, None] + setting.seq_len + np.arange(setting.pred_len)
+    errors = [
+        np.mean((seasonal_means(values, val_starts, setting.seq_len, setting.pred_len, setting.sp, k) - values[rows]) ** 2)
+        for k in range(1, setting.seq_len // setting.sp + 1)
+    ]  # fmt: skip
+    periods = int(np.argmin(errors)) + 1
+    logger.info("seasonal-mean: the last %d seasons (validation MSE %s)", periods, np.round(errors, 4).tolist())
+    forecast = seasonal_means(values, setting.starts, setting.seq_len, setting.pred_len, setting.sp, periods)
+    return Forecasts(forecast, np.arange(len(setting.starts)), 0.0, time.perf_counter() - t)
+
+
 # --- InformerForecaster -------------------------------------------------------------
 
 
@@ -193,6 +239,8 @@ def _informer(attn):
         t = time.perf_counter()
         forecaster = InformerForecaster(**params).fit(setting.fit_frame, fh=np.arange(1, setting.pred_len + 1))
         fit_s = time.perf_counter() - t
+        if forecaster.residual_periods_:
+            logger.info("seed %d: residual baseline over the last %d seasons", seed, forecaster.residual_periods_)
         forecast = informer_windows_forecast(forecaster, setting.data, setting.starts)
         return Forecasts(forecast, np.arange(len(setting.starts)), fit_s, time.perf_counter() - t - fit_s, forecaster)
 
@@ -444,6 +492,7 @@ MODELS = {
     "informer-full": (_informer("full"), True, None, "InformerForecaster, full attention"),
     "naive": (_naive("last"), False, None, "naive last value"),
     "seasonal-naive": (_naive("seasonal"), False, None, "seasonal naive (sp = one day)"),
+    "seasonal-mean": (_seasonal_mean, False, None, "mean of the last k days, k picked on validation"),
     "theta": (_per_window(_theta), False, "statsmodels", "Theta, additive deseasonalising"),
     "autoets": (_per_window(_auto_ets), False, "statsmodels", "ETS(A,Ad,A), statsmodels via sktime AutoETS"),
     "arima": (_per_window(_arima), False, "pmdarima", "ARIMA(2,0,1), deseasonalised, sktime ARIMA"),

@@ -90,6 +90,10 @@ class InformerConfig:
         instance normalisation, before it is undone), and the output projection
         starts at zero, so an untrained network forecasts seasonal naive. 0
         forecasts directly.
+    residual_periods : int, default=1
+        With ``residual_sp``, the baseline is the mean of the last
+        ``residual_periods`` seasons of the input (``residual_periods * residual_sp``
+        steps at most ``seq_len``) instead of the last one alone.
 
     Attributes
     ----------
@@ -120,6 +124,7 @@ class InformerConfig:
     quantiles: tuple[float, ...] = ()
     revin: bool = False
     residual_sp: int = 0
+    residual_periods: int = 1
 
     @property
     def n_outputs(self):
@@ -414,12 +419,14 @@ def _shift(out, shift, head):
     return out + shift
 
 
-def _seasonal_naive(x_enc, sp, pred_len, n_targets):
-    """The last ``sp`` steps of the first ``n_targets`` channels of x_enc (B, seq_len, C),
-    repeated over ``pred_len`` steps: (B, pred_len, n_targets)."""
-    seq_len = x_enc.shape[1]
-    steps = seq_len - sp + torch.arange(pred_len, device=x_enc.device) % sp
-    return x_enc[:, steps, :n_targets]
+def _seasonal_baseline(x_enc, sp, periods, pred_len, n_targets):
+    """The mean of the last ``periods`` seasons of ``sp`` steps of the first ``n_targets``
+    channels of x_enc (B, seq_len, C), repeated over ``pred_len`` steps: (B, pred_len,
+    n_targets). One period is the seasonal naive forecast."""
+    B, seq_len, _ = x_enc.shape
+    seasons = x_enc[:, seq_len - periods * sp :, :n_targets].reshape(B, periods, sp, n_targets)
+    profile = seasons[:, 0] if periods == 1 else seasons.mean(dim=1)  # (B, sp, n_targets)
+    return profile[:, torch.arange(pred_len, device=x_enc.device) % sp]
 
 
 class Informer(nn.Module):
@@ -521,7 +528,8 @@ class Informer(nn.Module):
         out, self_infos, cross_infos = self.decoder(dec_in, memory, n_outputs, return_attention)
         out = self.head(out[:, -pred_len:])  # (B, pred_len, c_out[, n_outputs])
         if self.config.residual_sp:
-            baseline = _seasonal_naive(x_enc, self.config.residual_sp, pred_len, self.config.c_out)
+            config = self.config
+            baseline = _seasonal_baseline(x_enc, config.residual_sp, config.residual_periods, pred_len, config.c_out)
             out = _shift(out, baseline, self.config.head)
         if self.instance_norm is not None:
             out = self.instance_norm.denormalise(out, stats)
