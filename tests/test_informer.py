@@ -306,6 +306,17 @@ def test_without_instance_norm_the_forecast_does_not_follow_a_shift():
     assert not torch.allclose(moved, out + 100.0, atol=1.0)
 
 
+def _untrained_forecast(config, x_enc):
+    """A freshly initialised network's forecast from ``x_enc``, zero decoder input, no marks."""
+    torch.manual_seed(0)
+    model = Informer(config).eval()
+    B, n_dec = x_enc.shape[0], config.label_len + config.pred_len
+    x_dec = torch.zeros(B, n_dec, config.dec_in)
+    no_marks = torch.zeros(B, config.seq_len, 0, dtype=torch.long), torch.zeros(B, n_dec, 0, dtype=torch.long)
+    with torch.no_grad():
+        return model(x_enc, no_marks[0], x_dec, no_marks[1])
+
+
 @pytest.mark.parametrize("revin", [False, True])
 @pytest.mark.parametrize("head", ["point", "quantile", "normal"])
 def test_residual_sp_adds_the_seasonal_naive_forecast_to_the_output(head, revin):
@@ -316,12 +327,8 @@ def test_residual_sp_adds_the_seasonal_naive_forecast_to_the_output(head, revin)
     config = InformerConfig(enc_in=2, dec_in=2, c_out=1, seq_len=16, label_len=8, pred_len=10,
                             d_model=16, n_heads=2, d_ff=32, head=head, quantiles=quantiles,
                             revin=revin, residual_sp=4)  # fmt: skip
-    torch.manual_seed(0)
-    model = Informer(config).eval()
-    x_enc, x_dec = torch.randn(3, 16, 2) * 5 + 2, torch.zeros(3, 18, 2)
-    marks_enc, marks_dec = torch.zeros(3, 16, 0, dtype=torch.long), torch.zeros(3, 18, 0, dtype=torch.long)
-    with torch.no_grad():
-        out = model(x_enc, marks_enc, x_dec, marks_dec)
+    x_enc = torch.randn(3, 16, 2) * 5 + 2
+    out = _untrained_forecast(config, x_enc)
     expected = x_enc[:, [12, 13, 14, 15, 12, 13, 14, 15, 12, 13], :1]  # (3, 10, 1)
     if head == "point":
         torch.testing.assert_close(out, expected)
@@ -339,11 +346,7 @@ def test_residual_sp_adds_the_seasonal_naive_forecast_to_the_output(head, revin)
 def test_residual_periods_adds_the_mean_of_the_last_seasons(revin):
     config = InformerConfig(enc_in=1, dec_in=1, c_out=1, seq_len=16, label_len=8, pred_len=6, d_model=16,
                             n_heads=2, d_ff=32, revin=revin, residual_sp=4, residual_periods=3)  # fmt: skip
-    torch.manual_seed(0)
-    model = Informer(config).eval()
-    x_enc, x_dec = torch.randn(2, 16, 1) * 3 + 1, torch.zeros(2, 14, 1)
-    marks_enc, marks_dec = torch.zeros(2, 16, 0, dtype=torch.long), torch.zeros(2, 14, 0, dtype=torch.long)
-    with torch.no_grad():
-        out = model(x_enc, marks_enc, x_dec, marks_dec)
+    x_enc = torch.randn(2, 16, 1) * 3 + 1
+    out = _untrained_forecast(config, x_enc)
     profile = (x_enc[:, 4:8] + x_enc[:, 8:12] + x_enc[:, 12:16]) / 3  # the last three seasons of 4 steps
     torch.testing.assert_close(out, profile[:, [0, 1, 2, 3, 0, 1]])
