@@ -1016,6 +1016,7 @@ class InformerForecaster(BaseForecaster):
 # load into a point network of the wrong shape
 _STATE_FORMAT = 2
 
+
 def _best_residual_periods(windows, sp, batch_size=1024):
     """The number of seasons whose mean, alone, forecasts ``windows`` with the lowest MSE."""
     seq_len, n = windows.seq_len, len(windows)
