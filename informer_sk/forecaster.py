@@ -26,6 +26,7 @@ import informer_sk
 from informer_sk import _checks
 from informer_sk.calendar import calendar_marks, calendar_spec
 from informer_sk.nn import Informer, InformerConfig
+from informer_sk.nn.informer import seasonal_baseline
 from informer_sk.training import (
     TrainingDiverged,
     autocast,
@@ -1019,16 +1020,12 @@ _STATE_FORMAT = 2
 
 def _best_residual_periods(windows, sp, batch_size=1024):
     """The number of seasons whose mean, alone, forecasts ``windows`` with the lowest MSE."""
-    seq_len, n = windows.seq_len, len(windows)
-    n_max = seq_len // sp
-    errors = torch.zeros(n_max, dtype=torch.float64)
-    for start in range(0, n, batch_size):
-        x_enc, _, _, _, target = windows.batch(torch.arange(start, min(start + batch_size, n)))
-        steps = torch.arange(target.shape[1], device=target.device) % sp
-        seasons = x_enc[:, seq_len - n_max * sp :, : target.shape[2]]  # (B, n_max * sp, C)
+    n_max, errors = windows.seq_len // sp, torch.zeros(windows.seq_len // sp, dtype=torch.float64)
+    for idx in torch.arange(len(windows)).split(batch_size):
+        x_enc, _, _, _, target = windows.batch(idx)
         for k in range(1, n_max + 1):
-            profile = seasons[:, (n_max - k) * sp :].unflatten(1, (k, sp)).mean(dim=1)  # (B, sp, C)
-            errors[k - 1] += ((profile[:, steps] - target) ** 2).sum().double().cpu()
+            baseline = seasonal_baseline(x_enc, sp, k, target.shape[1], target.shape[2])
+            errors[k - 1] += ((baseline - target) ** 2).sum().double().cpu()
     return int(errors.argmin()) + 1
 
 

@@ -2,8 +2,8 @@
 
 import math
 import os
-import re
 import platform
+import re
 import subprocess
 import sys
 

@@ -170,21 +170,18 @@ def seasonal_means(values, starts, seq_len, pred_len, sp, periods):
 
 
 def _seasonal_mean(setting, seed):
-    """The baseline of ``residual_periods="auto"`` alone: the number of seasons whose mean
-    has the lowest MSE on the validation windows (targets in the fit's last rows)."""
+    """The baseline of ``residual_periods="auto"`` alone, k picked by the forecaster's own
+    rule on the validation windows (targets in the fit's last rows)."""
+    from informer_sk.forecaster import _best_residual_periods
+
     t = time.perf_counter()
     values = setting.data.to_numpy()
     n_fit = setting.fit_end - setting.fit_start
-    val_starts = setting.fit_start + window_starts(
-        n_fit, setting.seq_len, setting.pred_len, n_fit - setting.n_val_rows
-    ).numpy()
-    rows = val_starts[:, None] + setting.seq_len + np.arange(setting.pred_len)
-    errors = [
-        np.mean((seasonal_means(values, val_starts, setting.seq_len, setting.pred_len, setting.sp, k) - values[rows]) ** 2)
-        for k in range(1, setting.seq_len // setting.sp + 1)
-    ]  # fmt: skip
-    periods = int(np.argmin(errors)) + 1
-    logger.info("seasonal-mean: the last %d seasons (validation MSE %s)", periods, np.round(errors, 4).tolist())
+    val_starts = setting.fit_start + window_starts(n_fit, setting.seq_len, setting.pred_len, n_fit - setting.n_val_rows)
+    series = SeriesTensors.from_arrays(values, None, np.zeros((len(values), 0)))
+    windows = Windows(series, val_starts, setting.seq_len, setting.label_len, setting.pred_len)
+    periods = _best_residual_periods(windows, setting.sp)
+    logger.info("seasonal-mean: the last %d seasons", periods)
     forecast = seasonal_means(values, setting.starts, setting.seq_len, setting.pred_len, setting.sp, periods)
     return Forecasts(forecast, np.arange(len(setting.starts)), 0.0, time.perf_counter() - t)
 

@@ -28,6 +28,7 @@ __all__ = [
     "InstanceNorm",
     "NormalHead",
     "QuantileHead",
+    "seasonal_baseline",
 ]
 
 
@@ -419,7 +420,7 @@ def _shift(out, shift, head):
     return out + shift
 
 
-def _seasonal_baseline(x_enc, sp, periods, pred_len, n_targets):
+def seasonal_baseline(x_enc, sp, periods, pred_len, n_targets):
     """The mean of the last ``periods`` seasons of ``sp`` steps of the first ``n_targets``
     channels of x_enc (B, seq_len, C), repeated over ``pred_len`` steps: (B, pred_len,
     n_targets). One period is the seasonal naive forecast."""
@@ -529,7 +530,7 @@ class Informer(nn.Module):
         out = self.head(out[:, -pred_len:])  # (B, pred_len, c_out[, n_outputs])
         if self.config.residual_sp:
             config = self.config
-            baseline = _seasonal_baseline(x_enc, config.residual_sp, config.residual_periods, pred_len, config.c_out)
+            baseline = seasonal_baseline(x_enc, config.residual_sp, config.residual_periods, pred_len, config.c_out)
             out = _shift(out, baseline, self.config.head)
         if self.instance_norm is not None:
             out = self.instance_norm.denormalise(out, stats)
