@@ -1,5 +1,6 @@
 """Smoke tests of the benchmark programs on tiny synthetic data."""
 
+import dataclasses
 import math
 import os
 import platform
@@ -125,6 +126,34 @@ def test_accuracy_run_scores_every_test_window():
     assert "Informer, paper (ETTh2)" not in table  # no paper figure for horizon 4
     assert table.count("\n") == len(rows) + 1
     assert "| S | 4 | informer-prob | " in table and " ± " in table
+
+
+def test_informer_keeps_the_candidate_with_the_lowest_validation_loss():
+    frame = _daily_frame()
+    candidates = ({"learning_rate": 1e-6}, {"learning_rate": 1e-2, "revin": True})
+    alone = [models.MODELS["informer-prob"][0](_setting(frame, **c), seed=0) for c in candidates]
+    losses = [min(r["val_loss"] for r in a.fitted.history_) for a in alone]
+    assert losses[0] != losses[1]
+    best = int(np.argmin(losses))
+    setting = dataclasses.replace(_setting(frame), candidates=candidates)
+    result = models.MODELS["informer-prob"][0](setting, seed=0)
+    assert result.chosen == best
+    np.testing.assert_allclose(result.values, alone[best].values)
+    assert result.fitted.get_params()["learning_rate"] == candidates[best]["learning_rate"]
+
+
+def test_accuracy_main_with_two_informer_settings_names_each_seeds_choice(tmp_path):
+    frame = _hourly_frame(20 * 30 * 24 + 10).rename(columns={"c1": "OT"})
+    path, out = tmp_path / "ETTh2.csv", tmp_path / "report.md"
+    frame.rename_axis("date").to_csv(path)
+    small = "d_model=8,n_heads=1,d_ff=8,e_layers=1,d_layers=1,train_epochs=1,batch_size=256"
+    accuracy.main([str(path), "--quick", "--models", "informer-prob", "--seeds", "2",
+                   "--informer", small + ",learning_rate=1e-6", "--informer", small + ",revin=True",
+                   "--output", str(out)])  # fmt: skip
+    text = out.read_text()
+    assert "Informer candidate 1, kept where its validation loss is lowest: {'d_model': 8" in text
+    assert "'learning_rate': 1e-06}" in text and "Informer candidate 2" in text
+    assert re.search(r"\| S \| 24 \| informer-prob, candidate [12]/[12] \| ", text)
 
 
 def test_fit_months_fits_on_the_last_months_only(monkeypatch):

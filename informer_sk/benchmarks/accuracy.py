@@ -83,7 +83,7 @@ def _truth(values, starts, seq_len, pred_len):
 
 
 def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq_len=96, label_len=48,
-        fit_months=None, target="OT"):  # fmt: skip
+        fit_months=None, target="OT", informer_candidates=()):  # fmt: skip
     """Evaluate ``models`` on the paper's split and test windows.
 
     Parameters
@@ -104,13 +104,18 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
     fit_months : int or None
         Fit on only the last ``fit_months`` months before the test rows (the last quarter
         validating) instead of the 12 training and 4 validation months.
+    informer_candidates : sequence of dict
+        Overrides of ``informer_params`` for the Informer alone. With two or more, every
+        seed fits each and forecasts with the one whose validation loss is lowest: a
+        setting chosen on the validation months, never on the test months.
 
     Returns
     -------
     list of dict
         One row per (task, horizon, model): ``mse``, ``mae`` (means over seeds),
         ``mse_std``, ``mae_std``, ``n_seeds``, ``n_windows``, ``fit_s``, ``predict_s``
-        (seconds per seed), and ``example``: the (pred_len, C) forecast of the first test
+        (seconds per seed; with candidates, all their fits), ``chosen`` (per seed, the
+        1-based candidate it kept, or None), and ``example``: the (pred_len, C) forecast of the first test
         window by the first seed, for the plots. Where a per-window model ran, two more
         rows per block score the naive forecasts on its subsample of windows.
     """
@@ -133,18 +138,20 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
             # every window whose target lies in the test rows
             starts = np.arange(val_end - seq_len, test_end - seq_len - pred_len + 1)
             setting = Setting(data, fit_start, val_end, n_val_rows, starts, seq_len, label_len, pred_len, sp,
-                              stride, neural)  # fmt: skip
+                              stride, neural, tuple(informer_candidates))  # fmt: skip
             truth = _truth(values, starts, seq_len, pred_len)
             subsample = None  # the windows of the per-window models, if any ran
             for name in models:
                 model, neural_model = MODELS[name][:2]
-                scores, example = [], None
+                scores, example, chosen = [], None, []
                 for seed in seeds if neural_model else seeds[:1]:
                     with warnings.catch_warnings():
                         # sktime announces future defaults on every construction
                         warnings.simplefilter("ignore", FutureWarning)
                         result = model(setting, seed)
                     scores.append((*_errors(result.values, truth[result.windows]), result.fit_s, result.predict_s))
+                    if result.chosen is not None:
+                        chosen.append(result.chosen + 1)
                     if example is None and result.windows[0] == 0:
                         example = result.values[0]
                 if len(result.windows) < len(starts):
@@ -153,7 +160,7 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
                 rows.append(dict(
                     task=task, horizon=pred_len, model=name, mse=mse.mean(), mae=mae.mean(), mse_std=mse.std(),
                     mae_std=mae.std(), n_seeds=len(scores), n_windows=len(result.windows),
-                    fit_s=fit_s.mean(), predict_s=predict_s.mean(), example=example,
+                    fit_s=fit_s.mean(), predict_s=predict_s.mean(), example=example, chosen=chosen or None,
                 ))  # fmt: skip
                 logger.info("task %s horizon %d %s: MSE %.3f", task, pred_len, name, mse.mean())
             if subsample is not None:
@@ -165,7 +172,7 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
                     rows.append(dict(
                         task=task, horizon=pred_len, model=f"{name}, same {len(subsample)} windows", mse=mse,
                         mae=mae, mse_std=0.0, mae_std=0.0, n_seeds=1, n_windows=len(subsample), fit_s=0.0,
-                        predict_s=0.0, example=None,
+                        predict_s=0.0, example=None, chosen=None,
                     ))  # fmt: skip
     return rows
 
@@ -179,8 +186,9 @@ def table(rows, paper=False):
     for i, r in enumerate(rows):
         # four decimals: at long horizons ours and seasonal naive can differ in the fourth
         pm = lambda key: f" ± {r[key + '_std']:.3f}" if r["n_seeds"] > 1 else ""  # noqa: E731
+        model = r["model"] + (f", candidate {'/'.join(map(str, r['chosen']))}" if r.get("chosen") else "")
         lines.append(
-            f"| {r['task']} | {r['horizon']} | {r['model']} | {r['mse']:.4f}{pm('mse')} | {r['mae']:.4f}{pm('mae')} | "
+            f"| {r['task']} | {r['horizon']} | {model} | {r['mse']:.4f}{pm('mse')} | {r['mae']:.4f}{pm('mae')} | "
             f"{r['n_windows']} | {r['fit_s']:.1f} | {r['predict_s']:.1f} |"
         )
         last_of_block = i + 1 == len(rows) or (rows[i + 1]["task"], rows[i + 1]["horizon"]) != (r["task"], r["horizon"])
@@ -286,9 +294,11 @@ def build_parser():
     parser.add_argument("--size", choices=("paper", "small"),
                         help="paper: the original's model and training (default); small: d_model 64, 4 heads, "
                              "d_ff 128, 2 epochs, batch 64, lr 1e-3 (the default with --quick)")
-    parser.add_argument("--informer", default="",
+    parser.add_argument("--informer", action="append",
                         help="override InformerForecaster parameters, for the levers: e.g. "
-                             "'revin=True,factor=3,lradj=\"constant\"'")
+                             "'revin=True,factor=3,lradj=\"constant\"'; given twice or more, the Informer "
+                             "fits each setting and keeps the one with the lowest validation loss, per seed "
+                             "and horizon (the table names the candidate each seed kept)")
     parser.add_argument("--output", help="also write the markdown report to this file")
     parser.add_argument("--plots", help="write the forecast and horizon-MSE plots (PNG) to this directory")
     return parser  # fmt: skip
@@ -324,7 +334,9 @@ def main(argv=None):
     if args.size:
         params = {"paper": PAPER_INFORMER, "small": QUICK_INFORMER}[args.size]
     seeds = args.seeds or seeds  # an explicit --seeds holds in --quick too
-    params = {**params, **_overrides(args.informer)}
+    specs = args.informer or [""]
+    candidates = [_overrides(spec) for spec in specs] if len(specs) > 1 else []
+    params = {**params, **(_overrides(specs[0]) if len(specs) == 1 else {})}
     if args.horizons:
         horizons = tuple(int(h) for h in args.horizons.split(","))
     if args.tasks:
@@ -336,7 +348,7 @@ def main(argv=None):
     frame = load_csv(args.path)
     t = time.perf_counter()
     rows = run(frame, models, horizons, tasks, params, stride, tuple(range(seeds)),
-               seq_len, protocol["label_len"], fit_months)  # fmt: skip
+               seq_len, protocol["label_len"], fit_months, informer_candidates=candidates)  # fmt: skip
     paper = os.path.basename(args.path).startswith("ETTh2") and args.protocol == "paper"
     report = [
         f"# Accuracy, {args.protocol} protocol: {os.path.basename(args.path)}\n",
@@ -344,6 +356,7 @@ def main(argv=None):
         f"- not installed, skipped: {', '.join(missing) or 'none'}",
         f"- Informer configuration: seq_len {seq_len}, label_len {protocol['label_len']}, {params}; "
         f"seeds {list(range(seeds))} for neural models",
+        *(f"- Informer candidate {i}, kept where its validation loss is lowest: {c}" for i, c in enumerate(candidates, 1)),
         f"- per-window models: every {stride}th test window; fit and predict s are per seed, summed over windows",
         f"- quick mode: {QUICK_CUTS}" if args.quick else "- full run",
         f"- load average at end: {'{:.2f} {:.2f} {:.2f}'.format(*os.getloadavg())}; "

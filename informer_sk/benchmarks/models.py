@@ -48,6 +48,8 @@ class Setting:
     n_val_rows : the last rows of those, whose windows decide early stopping
     starts : (N,) first input row of each test window
     neural : the Informer's configuration, which the neural baselines copy
+    candidates : overrides of ``neural``; with several, the Informer fits each and keeps
+        the one with the lowest validation loss (validation rows only, never the test rows)
     """
 
     data: pd.DataFrame
@@ -61,6 +63,7 @@ class Setting:
     sp: int
     stride: int
     neural: dict
+    candidates: tuple = ()
 
     @property
     def freq(self):
@@ -102,6 +105,7 @@ class Forecasts:
     fit_s: float
     predict_s: float
     fitted: object = None
+    chosen: int = None  # which of the setting's candidates, where it has several
 
 
 # --- naive ---------------------------------------------------------------------------
@@ -234,12 +238,24 @@ def _informer(attn):
         params = {**setting.neural, "attn": attn, "random_state": seed, "scale": False}
         params["validation_size"] = setting.n_val_rows / (setting.fit_end - setting.fit_start)
         t = time.perf_counter()
-        forecaster = InformerForecaster(**params).fit(setting.fit_frame, fh=np.arange(1, setting.pred_len + 1))
-        fit_s = time.perf_counter() - t
+        fitted = [
+            InformerForecaster(**{**params, **overrides}).fit(setting.fit_frame, fh=np.arange(1, setting.pred_len + 1))
+            for overrides in setting.candidates or ({},)
+        ]  # fmt: skip
+        # the lowest validation loss: the epoch that early stopping keeps
+        scores = [min(record["val_loss"] for record in f.history_) for f in fitted]
+        chosen = int(np.argmin(scores)) if len(fitted) > 1 else None
+        forecaster = fitted[chosen or 0]
+        fit_s = time.perf_counter() - t  # every candidate's fit: the price of choosing
+        if chosen is not None:
+            losses = ", ".join(f"{score:.5f}" for score in scores)
+            logger.info("seed %d: validation losses %s: candidate %d", seed, losses, chosen + 1)
         if forecaster.residual_periods_:
             logger.info("seed %d: residual baseline over the last %d seasons", seed, forecaster.residual_periods_)
         forecast = informer_windows_forecast(forecaster, setting.data, setting.starts)
-        return Forecasts(forecast, np.arange(len(setting.starts)), fit_s, time.perf_counter() - t - fit_s, forecaster)
+        return Forecasts(
+            forecast, np.arange(len(setting.starts)), fit_s, time.perf_counter() - t - fit_s, forecaster, chosen
+        )
 
     return model
 
