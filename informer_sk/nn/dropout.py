@@ -37,13 +37,21 @@ def keep_mask(shape, p):
 
 
 class Dropout(nn.Dropout):
-    """``nn.Dropout`` (same ``p``, same distribution) with a cheaper mask on the CPU."""
+    """``nn.Dropout`` (same ``p``, same distribution) with a cheaper mask on the CPU.
 
-    def forward(self, x):
+    With ``inplace=True`` the mask multiplies ``x`` in place: no new output tensor,
+    whose fresh pages cost the CPU as much as the multiply on the large feed-forward
+    activations. Only for an ``x`` that nothing else reads later, including the
+    backward of the operation that made it (autograd raises if one does).
+    """
+
+    def forward(self, x, inplace=None):
+        """Drop elements of ``x`` in training; ``inplace`` overrides the module's setting."""
+        inplace = self.inplace if inplace is None else inplace
         if not self.training or self.p == 0.0:
             return x
         if x.device.type != "cpu" or self.p == 1.0:
-            return F.dropout(x, self.p, True)  # fused on GPUs
+            return F.dropout(x, self.p, True, inplace)  # fused on GPUs
         # in place on the converted mask (a where() against scalars is 3x slower)
         mask = keep_mask(x.shape, self.p).to(x.dtype).mul_(1.0 / (1.0 - self.p))
-        return x * mask
+        return x.mul_(mask) if inplace else x * mask

@@ -153,11 +153,14 @@ class FeedForward(nn.Module):
         self.linear1 = nn.Linear(config.d_model, config.d_ff)
         self.activation = {"gelu": nn.GELU, "relu": nn.ReLU}[config.activation]()
         self.linear2 = nn.Linear(config.d_ff, config.d_model)
-        self.dropout = Dropout(config.dropout)
+        # in place: nothing reads a linear map's output in backward, nor GELU's output
+        # (its backward reads its input); ReLU's backward reads its output
+        self.dropout = Dropout(config.dropout, inplace=True)
+        self.activation_inplace = config.activation != "relu"
 
     def forward(self, x):
         """Map (B, L, d_model) to (B, L, d_model)."""
-        x = self.dropout(self.activation(self.linear1(x)))
+        x = self.dropout(self.activation(self.linear1(x)), inplace=self.activation_inplace)
         return self.dropout(self.linear2(x))
 
 
@@ -170,7 +173,7 @@ class EncoderLayer(nn.Module):
         self.feed_forward = FeedForward(config)
         self.norm1 = nn.LayerNorm(config.d_model)
         self.norm2 = nn.LayerNorm(config.d_model)
-        self.dropout = Dropout(config.dropout)
+        self.dropout = Dropout(config.dropout, inplace=True)  # on the output projection's result
 
     def forward(self, x, return_attention=False):
         """Map (B, L, d_model) to (B, L, d_model) and the attention info or None."""
@@ -258,7 +261,7 @@ class DecoderLayer(nn.Module):
         self.norm1 = nn.LayerNorm(config.d_model)
         self.norm2 = nn.LayerNorm(config.d_model)
         self.norm3 = nn.LayerNorm(config.d_model)
-        self.dropout = Dropout(config.dropout)
+        self.dropout = Dropout(config.dropout, inplace=True)  # on the output projections' results
 
     def forward(self, x, memory, n_outputs=None, return_attention=False):
         """Decode ``x`` against the encoder output ``memory``.
