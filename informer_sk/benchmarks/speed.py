@@ -288,7 +288,7 @@ def _with_torch_dropout(network):
     for module in list(network.modules()):
         for name, child in module.named_children():
             if isinstance(child, Dropout):
-                setattr(module, name, torch.nn.Dropout(child.p))
+                setattr(module, name, torch.nn.Dropout(child.p, child.inplace))
     return network
 
 

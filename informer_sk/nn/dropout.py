@@ -45,13 +45,11 @@ class Dropout(nn.Dropout):
     backward of the operation that made it (autograd raises if one does).
     """
 
-    def forward(self, x, inplace=None):
-        """Drop elements of ``x`` in training; ``inplace`` overrides the module's setting."""
-        inplace = self.inplace if inplace is None else inplace
+    def forward(self, x):
         if not self.training or self.p == 0.0:
             return x
         if x.device.type != "cpu" or self.p == 1.0:
-            return F.dropout(x, self.p, True, inplace)  # fused on GPUs
+            return F.dropout(x, self.p, True, self.inplace)  # fused on GPUs
         # in place on the converted mask (a where() against scalars is 3x slower)
         mask = keep_mask(x.shape, self.p).to(x.dtype).mul_(1.0 / (1.0 - self.p))
-        return x.mul_(mask) if inplace else x * mask
+        return x.mul_(mask) if self.inplace else x * mask

@@ -155,12 +155,12 @@ class FeedForward(nn.Module):
         self.linear2 = nn.Linear(config.d_ff, config.d_model)
         # in place: nothing reads a linear map's output in backward, nor GELU's output
         # (its backward reads its input); ReLU's backward reads its output
+        self.activation_dropout = Dropout(config.dropout, inplace=config.activation != "relu")
         self.dropout = Dropout(config.dropout, inplace=True)
-        self.activation_inplace = config.activation != "relu"
 
     def forward(self, x):
         """Map (B, L, d_model) to (B, L, d_model)."""
-        x = self.dropout(self.activation(self.linear1(x)), inplace=self.activation_inplace)
+        x = self.activation_dropout(self.activation(self.linear1(x)))
         return self.dropout(self.linear2(x))
 
 
