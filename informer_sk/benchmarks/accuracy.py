@@ -356,7 +356,8 @@ def main(argv=None):
         f"- not installed, skipped: {', '.join(missing) or 'none'}",
         f"- Informer configuration: seq_len {seq_len}, label_len {protocol['label_len']}, {params}; "
         f"seeds {list(range(seeds))} for neural models",
-        *(f"- Informer candidate {i}, kept where its validation loss is lowest: {c}" for i, c in enumerate(candidates, 1)),
+        *(f"- Informer candidate {i}, kept where its validation loss is lowest: {c}"
+          for i, c in enumerate(candidates, 1)),
         f"- per-window models: every {stride}th test window; fit and predict s are per seed, summed over windows",
         f"- quick mode: {QUICK_CUTS}" if args.quick else "- full run",
         f"- load average at end: {'{:.2f} {:.2f} {:.2f}'.format(*os.getloadavg())}; "
