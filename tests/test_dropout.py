@@ -91,7 +91,7 @@ def test_training_step_draws_no_bernoulli_masks_on_the_cpu():
     assert not {"bernoulli", "bernoulli_", "native_dropout"} & ops.names
 
 
-def test_in_place_changes_its_input_and_nothing_else():
+def test_in_place_writes_the_out_of_place_result_into_its_input():
     torch.manual_seed(2)
     x = torch.randn(64, 32)
     torch.manual_seed(3)
