@@ -115,9 +115,10 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
         One row per (task, horizon, model): ``mse``, ``mae`` (means over seeds),
         ``mse_std``, ``mae_std``, ``n_seeds``, ``n_windows``, ``fit_s``, ``predict_s``
         (seconds per seed; with candidates, all their fits), ``chosen`` (per seed, the
-        1-based candidate it kept, or None), and ``example``: the (pred_len, C) forecast of the first test
-        window by the first seed, for the plots. Where a per-window model ran, two more
-        rows per block score the naive forecasts on its subsample of windows.
+        1-based candidate it kept, or None), and ``example``: the (pred_len, C) forecast
+        of the first test window by the first seed, for the plots. Where a per-window
+        model ran, two more rows per block score the naive forecasts on its subsample of
+        windows.
     """
     train_end, val_end, test_end = paper_split(frame.index)
     frame = frame.iloc[:test_end]
@@ -334,9 +335,10 @@ def main(argv=None):
     if args.size:
         params = {"paper": PAPER_INFORMER, "small": QUICK_INFORMER}[args.size]
     seeds = args.seeds or seeds  # an explicit --seeds holds in --quick too
-    specs = args.informer or [""]
-    candidates = [_overrides(spec) for spec in specs] if len(specs) > 1 else []
-    params = {**params, **(_overrides(specs[0]) if len(specs) == 1 else {})}
+    # one --informer overrides everyone's configuration; several are the Informer's candidates
+    overrides = [_overrides(spec) for spec in args.informer or [""]]
+    candidates = overrides if len(overrides) > 1 else []
+    params = {**params, **(overrides[0] if len(overrides) == 1 else {})}
     if args.horizons:
         horizons = tuple(int(h) for h in args.horizons.split(","))
     if args.tasks:
