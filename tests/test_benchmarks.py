@@ -142,6 +142,19 @@ def test_informer_keeps_the_candidate_with_the_lowest_validation_loss():
     assert result.fitted.get_params()["learning_rate"] == candidates[best]["learning_rate"]
 
 
+def test_informer_mean_of_candidates_averages_their_forecasts():
+    frame = _daily_frame()
+    candidates = ({"learning_rate": 1e-6}, {"learning_rate": 1e-2, "revin": True})
+    alone = [models.MODELS["informer-prob"][0](_setting(frame, **c), seed=0) for c in candidates]
+    assert not np.allclose(alone[0].values, alone[1].values)
+    setting = dataclasses.replace(_setting(frame), candidates=candidates, combine="mean")
+    result = models.MODELS["informer-prob"][0](setting, seed=0)
+    assert result.chosen is None and result.combined == 2
+    np.testing.assert_allclose(result.values, (alone[0].values + alone[1].values) / 2)
+    for member, one in zip(result.members, alone):
+        np.testing.assert_allclose(member, one.values)
+
+
 def test_accuracy_main_with_two_informer_settings_names_each_seeds_choice(tmp_path):
     frame = _hourly_frame(20 * 30 * 24 + 10).rename(columns={"c1": "OT"})
     path, out = tmp_path / "ETTh2.csv", tmp_path / "report.md"
@@ -154,6 +167,18 @@ def test_accuracy_main_with_two_informer_settings_names_each_seeds_choice(tmp_pa
     assert "Informer candidate 1, kept where its validation loss is lowest: {'d_model': 8" in text
     assert "'learning_rate': 1e-06}" in text and "Informer candidate 2" in text
     assert re.search(r"\| S \| 24 \| informer-prob, candidate [12]/[12] \| ", text)
+
+    accuracy.main([str(path), "--quick", "--models", "informer-prob", "--combine", "mean",
+                   "--informer", small + ",learning_rate=1e-6", "--informer", small + ",revin=True",
+                   "--output", str(out)])  # fmt: skip
+    text = out.read_text()
+    assert "Informer candidate 2, its forecast averaged with the others': {'d_model': 8" in text
+    assert "| S | 24 | informer-prob, mean of 2 candidates | " in text
+
+
+def test_accuracy_main_refuses_to_average_a_single_setting(tmp_path):
+    with pytest.raises(SystemExit, match="--combine mean: averages two or more settings"):
+        accuracy.main([str(tmp_path / "ETTh2.csv"), "--combine", "mean", "--informer", "revin=True"])
 
 
 def test_fit_months_fits_on_the_last_months_only(monkeypatch):

@@ -83,7 +83,7 @@ def _truth(values, starts, seq_len, pred_len):
 
 
 def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq_len=96, label_len=48,
-        fit_months=None, target="OT", informer_candidates=()):  # fmt: skip
+        fit_months=None, target="OT", informer_candidates=(), combine="best"):  # fmt: skip
     """Evaluate ``models`` on the paper's split and test windows.
 
     Parameters
@@ -108,6 +108,9 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
         Overrides of ``informer_params`` for the Informer alone. With two or more, every
         seed fits each and forecasts with the one whose validation loss is lowest: a
         setting chosen on the validation months, never on the test months.
+    combine : {"best", "mean"}
+        With candidates: ``"best"`` as above, or ``"mean"``: every seed forecasts the mean
+        of all the candidates' forecasts (an ensemble; nothing is chosen).
 
     Returns
     -------
@@ -115,7 +118,8 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
         One row per (task, horizon, model): ``mse``, ``mae`` (means over seeds),
         ``mse_std``, ``mae_std``, ``n_seeds``, ``n_windows``, ``fit_s``, ``predict_s``
         (seconds per seed; with candidates, all their fits), ``chosen`` (per seed, the
-        1-based candidate it kept, or None), and ``example``: the (pred_len, C) forecast
+        1-based candidate it kept, or None), ``combined`` (how many candidates' forecasts
+        were averaged, or None) and ``example``: the (pred_len, C) forecast
         of the first test window by the first seed, for the plots. Where a per-window
         model ran, two more rows per block score the naive forecasts on its subsample of
         windows.
@@ -139,12 +143,12 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
             # every window whose target lies in the test rows
             starts = np.arange(val_end - seq_len, test_end - seq_len - pred_len + 1)
             setting = Setting(data, fit_start, val_end, n_val_rows, starts, seq_len, label_len, pred_len, sp,
-                              stride, neural, tuple(informer_candidates))  # fmt: skip
+                              stride, neural, tuple(informer_candidates), combine)  # fmt: skip
             truth = _truth(values, starts, seq_len, pred_len)
             subsample = None  # the windows of the per-window models, if any ran
             for name in models:
                 model, neural_model = MODELS[name][:2]
-                scores, example, chosen = [], None, []
+                scores, example, chosen, combined = [], None, [], None
                 for seed in seeds if neural_model else seeds[:1]:
                     with warnings.catch_warnings():
                         # sktime announces future defaults on every construction
@@ -153,6 +157,10 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
                     scores.append((*_errors(result.values, truth[result.windows]), result.fit_s, result.predict_s))
                     if result.chosen is not None:
                         chosen.append(result.chosen + 1)
+                    combined = result.combined
+                    for i, member in enumerate(result.members or (), 1):
+                        # each candidate alone, on the same windows: what choosing or averaging gained
+                        logger.info("seed %d candidate %d: MSE %.4f", seed, i, _errors(member, truth[result.windows])[0])
                     if example is None and result.windows[0] == 0:
                         example = result.values[0]
                 if len(result.windows) < len(starts):
@@ -162,6 +170,7 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
                     task=task, horizon=pred_len, model=name, mse=mse.mean(), mae=mae.mean(), mse_std=mse.std(),
                     mae_std=mae.std(), n_seeds=len(scores), n_windows=len(result.windows),
                     fit_s=fit_s.mean(), predict_s=predict_s.mean(), example=example, chosen=chosen or None,
+                    combined=combined,
                 ))  # fmt: skip
                 logger.info("task %s horizon %d %s: MSE %.3f", task, pred_len, name, mse.mean())
             if subsample is not None:
@@ -188,6 +197,7 @@ def table(rows, paper=False):
         # four decimals: at long horizons ours and seasonal naive can differ in the fourth
         pm = lambda key: f" ± {r[key + '_std']:.3f}" if r["n_seeds"] > 1 else ""  # noqa: E731
         model = r["model"] + (f", candidate {'/'.join(map(str, r['chosen']))}" if r.get("chosen") else "")
+        model += f", mean of {r['combined']} candidates" if r.get("combined") else ""
         lines.append(
             f"| {r['task']} | {r['horizon']} | {model} | {r['mse']:.4f}{pm('mse')} | {r['mae']:.4f}{pm('mae')} | "
             f"{r['n_windows']} | {r['fit_s']:.1f} | {r['predict_s']:.1f} |"
@@ -300,6 +310,10 @@ def build_parser():
                              "'revin=True,factor=3,lradj=\"constant\"'; given twice or more, the Informer "
                              "fits each setting and keeps the one with the lowest validation loss, per seed "
                              "and horizon (the table names the candidate each seed kept)")
+    parser.add_argument("--combine", choices=("best", "mean"), default="best",
+                        help="with two or more --informer settings: best keeps, per seed, the setting "
+                             "with the lowest validation loss; mean forecasts the mean of all the "
+                             "settings' forecasts (an ensemble, nothing chosen)")
     parser.add_argument("--output", help="also write the markdown report to this file")
     parser.add_argument("--plots", help="write the forecast and horizon-MSE plots (PNG) to this directory")
     return parser  # fmt: skip
@@ -339,6 +353,8 @@ def main(argv=None):
     overrides = [_overrides(spec) for spec in args.informer or [""]]
     candidates = overrides if len(overrides) > 1 else []
     params = {**params, **(overrides[0] if len(overrides) == 1 else {})}
+    if args.combine == "mean" and not candidates:
+        raise SystemExit("--combine mean: averages two or more settings; give --informer twice or more")
     if args.horizons:
         horizons = tuple(int(h) for h in args.horizons.split(","))
     if args.tasks:
@@ -350,7 +366,8 @@ def main(argv=None):
     frame = load_csv(args.path)
     t = time.perf_counter()
     rows = run(frame, models, horizons, tasks, params, stride, tuple(range(seeds)),
-               seq_len, protocol["label_len"], fit_months, informer_candidates=candidates)  # fmt: skip
+               seq_len, protocol["label_len"], fit_months, informer_candidates=candidates,
+               combine=args.combine)  # fmt: skip
     paper = os.path.basename(args.path).startswith("ETTh2") and args.protocol == "paper"
     report = [
         f"# Accuracy, {args.protocol} protocol: {os.path.basename(args.path)}\n",
@@ -358,8 +375,8 @@ def main(argv=None):
         f"- not installed, skipped: {', '.join(missing) or 'none'}",
         f"- Informer configuration: seq_len {seq_len}, label_len {protocol['label_len']}, {params}; "
         f"seeds {list(range(seeds))} for neural models",
-        *(f"- Informer candidate {i}, kept where its validation loss is lowest: {c}"
-          for i, c in enumerate(candidates, 1)),
+        *(f"- Informer candidate {i}, " + ("kept where its validation loss is lowest" if args.combine == "best"
+          else "its forecast averaged with the others'") + f": {c}" for i, c in enumerate(candidates, 1)),
         f"- per-window models: every {stride}th test window; fit and predict s are per seed, summed over windows",
         f"- quick mode: {QUICK_CUTS}" if args.quick else "- full run",
         f"- load average at end: {'{:.2f} {:.2f} {:.2f}'.format(*os.getloadavg())}; "

@@ -50,6 +50,8 @@ class Setting:
     neural : the Informer's configuration, which the neural baselines copy
     candidates : overrides of ``neural``; with several, the Informer fits each and keeps
         the one with the lowest validation loss (validation rows only, never the test rows)
+    combine : with several candidates, ``"best"`` (the lowest validation loss) or ``"mean"``
+        (the mean of every candidate's forecast: an ensemble, nothing chosen)
     """
 
     data: pd.DataFrame
@@ -64,6 +66,7 @@ class Setting:
     stride: int
     neural: dict
     candidates: tuple = ()
+    combine: str = "best"
 
     @property
     def freq(self):
@@ -105,7 +108,9 @@ class Forecasts:
     fit_s: float
     predict_s: float
     fitted: object = None
-    chosen: int = None  # which of the setting's candidates, where it has several
+    chosen: int = None  # which of the setting's candidates, where it keeps the best of several
+    combined: int = None  # how many candidates' forecasts it averaged, where it averages
+    members: list = None  # each candidate's own forecasts, where several were fitted
 
 
 # --- naive ---------------------------------------------------------------------------
@@ -245,17 +250,20 @@ def _informer(attn):
         # the lowest validation loss: the epoch that early stopping keeps
         scores = [min(record["val_loss"] for record in f.history_) for f in fitted]
         chosen = int(np.argmin(scores)) if len(fitted) > 1 else None
-        forecaster = fitted[chosen or 0]
         fit_s = time.perf_counter() - t  # every candidate's fit: the price of choosing
         if chosen is not None:
             losses = ", ".join(f"{score:.5f}" for score in scores)
             logger.info("seed %d: validation losses %s: candidate %d", seed, losses, chosen + 1)
-        if forecaster.residual_periods_:
-            logger.info("seed %d: residual baseline over the last %d seasons", seed, forecaster.residual_periods_)
-        forecast = informer_windows_forecast(forecaster, setting.data, setting.starts)
+        for f in fitted:
+            if f.residual_periods_:
+                logger.info("seed %d: residual baseline over the last %d seasons", seed, f.residual_periods_)
+        averaged = chosen is not None and setting.combine == "mean"
+        members = [informer_windows_forecast(f, setting.data, setting.starts) for f in fitted]
+        forecast = np.mean(members, axis=0) if averaged else members[chosen or 0]
         return Forecasts(
-            forecast, np.arange(len(setting.starts)), fit_s, time.perf_counter() - t - fit_s, forecaster, chosen
-        )
+            forecast, np.arange(len(setting.starts)), fit_s, time.perf_counter() - t - fit_s, fitted[chosen or 0],
+            None if averaged else chosen, len(fitted) if averaged else None, members if chosen is not None else None,
+        )  # fmt: skip
 
     return model
 
