@@ -500,3 +500,8 @@ def test_retain_freed_memory_stops_page_faults_on_reallocation():
 def test_retain_freed_memory_declines_without_glibc(monkeypatch):
     monkeypatch.setattr(speed.platform, "libc_ver", lambda: ("", ""))
     assert speed.retain_freed_memory() is False
+
+
+def test_accuracy_run_refuses_an_unknown_combination():
+    with pytest.raises(ValueError, match="combine must be 'best' or 'mean', got 'median'"):
+        accuracy.run(_daily_frame(), ["naive"], (4,), ("S",), {}, 40, combine="median")

@@ -124,6 +124,8 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
         model ran, two more rows per block score the naive forecasts on its subsample of
         windows.
     """
+    if combine not in ("best", "mean"):
+        raise ValueError(f"combine must be 'best' or 'mean', got {combine!r}")
     train_end, val_end, test_end = paper_split(frame.index)
     frame = frame.iloc[:test_end]
     mean, std = frame.iloc[:train_end].mean(), frame.iloc[:train_end].std(ddof=0)
