@@ -162,7 +162,8 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
                     combined = result.combined
                     for i, member in enumerate(result.members or (), 1):
                         # each candidate alone, on the same windows: what choosing or averaging gained
-                        logger.info("seed %d candidate %d: MSE %.4f", seed, i, _errors(member, truth[result.windows])[0])
+                        member_mse = _errors(member, truth[result.windows])[0]
+                        logger.info("seed %d candidate %d: MSE %.4f", seed, i, member_mse)
                     if example is None and result.windows[0] == 0:
                         example = result.values[0]
                 if len(result.windows) < len(starts):
@@ -371,14 +372,14 @@ def main(argv=None):
                seq_len, protocol["label_len"], fit_months, informer_candidates=candidates,
                combine=args.combine)  # fmt: skip
     paper = os.path.basename(args.path).startswith("ETTh2") and args.protocol == "paper"
+    role = {"best": "kept where its validation loss is lowest", "mean": "its forecast averaged with the others'"}
     report = [
         f"# Accuracy, {args.protocol} protocol: {os.path.basename(args.path)}\n",
         f"- models: {', '.join(f'{n} ({MODELS[n][3]})' for n in models)}",
         f"- not installed, skipped: {', '.join(missing) or 'none'}",
         f"- Informer configuration: seq_len {seq_len}, label_len {protocol['label_len']}, {params}; "
         f"seeds {list(range(seeds))} for neural models",
-        *(f"- Informer candidate {i}, " + ("kept where its validation loss is lowest" if args.combine == "best"
-          else "its forecast averaged with the others'") + f": {c}" for i, c in enumerate(candidates, 1)),
+        *(f"- Informer candidate {i}, {role[args.combine]}: {c}" for i, c in enumerate(candidates, 1)),
         f"- per-window models: every {stride}th test window; fit and predict s are per seed, summed over windows",
         f"- quick mode: {QUICK_CUTS}" if args.quick else "- full run",
         f"- load average at end: {'{:.2f} {:.2f} {:.2f}'.format(*os.getloadavg())}; "

@@ -109,8 +109,12 @@ class Forecasts:
     predict_s: float
     fitted: object = None
     chosen: int = None  # which of the setting's candidates, where it keeps the best of several
-    combined: int = None  # how many candidates' forecasts it averaged, where it averages
     members: list = None  # each candidate's own forecasts, where several were fitted
+
+    @property
+    def combined(self):
+        """How many candidates' forecasts ``values`` averages (None: one forecaster's)."""
+        return len(self.members) if self.members and self.chosen is None else None
 
 
 # --- naive ---------------------------------------------------------------------------
@@ -262,7 +266,7 @@ def _informer(attn):
         forecast = np.mean(members, axis=0) if averaged else members[chosen or 0]
         return Forecasts(
             forecast, np.arange(len(setting.starts)), fit_s, time.perf_counter() - t - fit_s, fitted[chosen or 0],
-            None if averaged else chosen, len(fitted) if averaged else None, members if chosen is not None else None,
+            None if averaged else chosen, members if chosen is not None else None,
         )  # fmt: skip
 
     return model
