@@ -1,5 +1,6 @@
 """Smoke tests of the benchmark programs on tiny synthetic data."""
 
+import copy
 import dataclasses
 import math
 import os
@@ -288,6 +289,34 @@ def test_training_step_figures():
     assert len(small["own_fraction"]) == 2 and all(f > 0 for f in small["own_fraction"])
 
 
+@pytest.mark.parametrize("activation", ["gelu", "relu"])
+def test_original_structure_is_the_same_math_with_more_work(activation):
+    config = speed.paper_config(**TINY, activation=activation, dropout=0.0)
+    torch.manual_seed(0)
+    ours = speed.Informer(config).train()
+    original = speed.original_structure(copy.deepcopy(ours))
+    x_enc, mark_enc, x_dec, mark_dec, target = speed._synthetic_windows(config, 6).batch(torch.arange(6))
+    losses = []
+    for network in (ours, original):
+        torch.manual_seed(1)  # the same ProbSparse key samples
+        loss = torch.nn.functional.mse_loss(network(x_enc, mark_enc, x_dec, mark_dec), target)
+        loss.backward()
+        losses.append(loss.item())
+    assert losses[0] == pytest.approx(losses[1], rel=1e-5)
+    for (name, p), q in zip(ours.named_parameters(), original.parameters()):
+        torch.testing.assert_close(p.grad, q.grad, rtol=1e-4, atol=1e-6, msg=name)
+    # torch's dropout out of place, no package Dropout left
+    assert not any(isinstance(m, speed.Dropout) for m in original.modules())
+    assert all(not m.inplace for m in original.modules() if isinstance(m, torch.nn.Dropout))
+
+
+def test_original_variant_counts_the_full_decoder():
+    r = speed.paired_training_steps(speed.paper_config(**TINY), batch_size=2, repeats=2, variant="original", warmup=1)
+    assert len(r["eager_s"]) == len(r["variant_s"]) == 2
+    # every decoder row through the last layer: more FLOPs for the same forecast
+    assert r["variant_flops"] > r["eager_flops"] > 0
+
+
 def test_matmul_replay_finds_every_product_of_the_step_with_its_flops():
     torch.manual_seed(0)
     linear = torch.nn.Linear(8, 16)
@@ -350,6 +379,7 @@ def test_speed_main_tiny(capsys):
     speed.main(["--tiny"])
     out = capsys.readouterr().out
     assert "| FLOPs per step" in out and "| network forward, batch 32" in out
+    assert "speed vs the original's layout, per pair" in out
     assert "| matrix products (mm, addmm, bmm) |" in out
 
 
