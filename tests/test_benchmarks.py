@@ -156,6 +156,37 @@ def test_informer_mean_of_candidates_averages_their_forecasts():
         np.testing.assert_allclose(member, one.values)
 
 
+def test_informer_weighted_mean_of_candidates_fits_its_weights_on_the_validation_windows(monkeypatch):
+    frame = _daily_frame()
+    candidates = ({"learning_rate": 1e-6}, {"learning_rate": 1e-2, "revin": True})
+    alone = [models.MODELS["informer-prob"][0](_setting(frame, **c), seed=0) for c in candidates]
+    setting = dataclasses.replace(_setting(frame), candidates=candidates, combine="weighted")
+    seen = []
+
+    def spy(members, truth):
+        seen.append((members, truth))
+        return np.array([0.3, 0.7])
+
+    monkeypatch.setattr(models, "simplex_weights", spy)
+    result = models.MODELS["informer-prob"][0](setting, seed=0)
+    np.testing.assert_allclose(result.values, 0.3 * alone[0].values + 0.7 * alone[1].values)
+    assert result.chosen is None and result.combined == 2 and result.weights.tolist() == [0.3, 0.7]
+    # fitted against the validation windows' targets: rows [360, 480), none of the test rows
+    (members, truth), = seen
+    starts = setting.validation_starts
+    assert starts[0] + setting.seq_len == 480 - 120 and starts[-1] + setting.seq_len + setting.pred_len == 480
+    np.testing.assert_array_equal(truth[:, :, 0], frame.to_numpy()[starts[:, None] + 16 + np.arange(4), 0])
+    assert len(members) == 2 and members[0].shape == truth.shape
+
+
+@pytest.mark.parametrize("true_weights", [(0.2, 0.5, 0.3), (0.0, 1.0, 0.0)])
+def test_simplex_weights_recover_a_mix_of_three(true_weights):
+    rng = np.random.default_rng(1)
+    members = [rng.standard_normal((50, 4, 2)) for _ in range(3)]
+    truth = sum(w * m for w, m in zip(true_weights, members))
+    np.testing.assert_allclose(models.simplex_weights(members, truth), true_weights, atol=1e-4)
+
+
 def test_accuracy_main_with_two_informer_settings_names_each_seeds_choice(tmp_path):
     frame = _hourly_frame(20 * 30 * 24 + 10).rename(columns={"c1": "OT"})
     path, out = tmp_path / "ETTh2.csv", tmp_path / "report.md"
@@ -176,10 +207,18 @@ def test_accuracy_main_with_two_informer_settings_names_each_seeds_choice(tmp_pa
     assert "Informer candidate 2, its forecast averaged with the others': {'d_model': 8" in text
     assert "| S | 24 | informer-prob, mean of 2 candidates | " in text
 
+    accuracy.main([str(path), "--quick", "--models", "informer-prob", "--combine", "weighted",
+                   "--informer", small + ",learning_rate=1e-6", "--informer", small + ",revin=True",
+                   "--output", str(out)])  # fmt: skip
+    text = out.read_text()
+    assert "weights fitted on the validation windows: {'d_model': 8" in text
+    assert "| S | 24 | informer-prob, validation-weighted mean of 2 candidates | " in text
 
-def test_accuracy_main_refuses_to_average_a_single_setting(tmp_path):
-    with pytest.raises(SystemExit, match="--combine mean: averages two or more settings"):
-        accuracy.main([str(tmp_path / "ETTh2.csv"), "--combine", "mean", "--informer", "revin=True"])
+
+@pytest.mark.parametrize("combine", ["mean", "weighted"])
+def test_accuracy_main_refuses_to_average_a_single_setting(tmp_path, combine):
+    with pytest.raises(SystemExit, match=f"--combine {combine}: averages two or more settings"):
+        accuracy.main([str(tmp_path / "ETTh2.csv"), "--combine", combine, "--informer", "revin=True"])
 
 
 def test_fit_months_fits_on_the_last_months_only(monkeypatch):
@@ -533,5 +572,5 @@ def test_retain_freed_memory_declines_without_glibc(monkeypatch):
 
 
 def test_accuracy_run_refuses_an_unknown_combination():
-    with pytest.raises(ValueError, match="combine must be 'best' or 'mean', got 'median'"):
+    with pytest.raises(ValueError, match=r"combine must be one of \('best', 'mean', 'weighted'\), got 'median'"):
         accuracy.run(_daily_frame(), ["naive"], (4,), ("S",), {}, 40, combine="median")

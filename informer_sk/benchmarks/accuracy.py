@@ -34,6 +34,8 @@ from informer_sk.datasets import load_csv
 
 logger = logging.getLogger(__name__)
 
+# how the Informer turns several candidate settings into one forecast (``run``'s combine)
+COMBINE = ("best", "mean", "weighted")
 PROTOCOLS = {
     "paper": dict(horizons=(24, 48, 168, 336, 720), tasks=("S", "M"), seq_len=96, label_len=48),
     "literature": dict(horizons=(96, 192, 336, 720), tasks=("M",), seq_len=96, label_len=48),
@@ -108,9 +110,11 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
         Overrides of ``informer_params`` for the Informer alone. With two or more, every
         seed fits each and forecasts with the one whose validation loss is lowest: a
         setting chosen on the validation months, never on the test months.
-    combine : {"best", "mean"}
-        With candidates: ``"best"`` as above, or ``"mean"``: every seed forecasts the mean
-        of all the candidates' forecasts (an ensemble; nothing is chosen).
+    combine : {"best", "mean", "weighted"}
+        With candidates: ``"best"`` as above, ``"mean"``: every seed forecasts the mean
+        of all the candidates' forecasts (an ensemble; nothing is chosen), or
+        ``"weighted"``: their weighted mean, the weights (>= 0, summing to 1) those with
+        the lowest MSE on the validation windows.
 
     Returns
     -------
@@ -119,13 +123,13 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
         ``mse_std``, ``mae_std``, ``n_seeds``, ``n_windows``, ``fit_s``, ``predict_s``
         (seconds per seed; with candidates, all their fits), ``chosen`` (per seed, the
         1-based candidate it kept, or None), ``combined`` (how many candidates' forecasts
-        were averaged, or None) and ``example``: the (pred_len, C) forecast
+        were averaged, or None), ``weighted`` (whether with weights) and ``example``: the (pred_len, C) forecast
         of the first test window by the first seed, for the plots. Where a per-window
         model ran, two more rows per block score the naive forecasts on its subsample of
         windows.
     """
-    if combine not in ("best", "mean"):
-        raise ValueError(f"combine must be 'best' or 'mean', got {combine!r}")
+    if combine not in COMBINE:
+        raise ValueError(f"combine must be one of {COMBINE}, got {combine!r}")
     train_end, val_end, test_end = paper_split(frame.index)
     frame = frame.iloc[:test_end]
     mean, std = frame.iloc[:train_end].mean(), frame.iloc[:train_end].std(ddof=0)
@@ -173,7 +177,7 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
                     task=task, horizon=pred_len, model=name, mse=mse.mean(), mae=mae.mean(), mse_std=mse.std(),
                     mae_std=mae.std(), n_seeds=len(scores), n_windows=len(result.windows),
                     fit_s=fit_s.mean(), predict_s=predict_s.mean(), example=example, chosen=chosen or None,
-                    combined=combined,
+                    combined=combined, weighted=result.weights is not None,
                 ))  # fmt: skip
                 logger.info("task %s horizon %d %s: MSE %.3f", task, pred_len, name, mse.mean())
             if subsample is not None:
@@ -200,7 +204,8 @@ def table(rows, paper=False):
         # four decimals: at long horizons ours and seasonal naive can differ in the fourth
         pm = lambda key: f" ± {r[key + '_std']:.3f}" if r["n_seeds"] > 1 else ""  # noqa: E731
         model = r["model"] + (f", candidate {'/'.join(map(str, r['chosen']))}" if r.get("chosen") else "")
-        model += f", mean of {r['combined']} candidates" if r.get("combined") else ""
+        weighted = "validation-weighted " if r.get("weighted") else ""
+        model += f", {weighted}mean of {r['combined']} candidates" if r.get("combined") else ""
         lines.append(
             f"| {r['task']} | {r['horizon']} | {model} | {r['mse']:.4f}{pm('mse')} | {r['mae']:.4f}{pm('mae')} | "
             f"{r['n_windows']} | {r['fit_s']:.1f} | {r['predict_s']:.1f} |"
@@ -313,10 +318,11 @@ def build_parser():
                              "'revin=True,factor=3,lradj=\"constant\"'; given twice or more, the Informer "
                              "fits each setting and keeps the one with the lowest validation loss, per seed "
                              "and horizon (the table names the candidate each seed kept)")
-    parser.add_argument("--combine", choices=("best", "mean"), default="best",
+    parser.add_argument("--combine", choices=COMBINE, default="best",
                         help="with two or more --informer settings: best keeps, per seed, the setting "
                              "with the lowest validation loss; mean forecasts the mean of all the "
-                             "settings' forecasts (an ensemble, nothing chosen)")
+                             "settings' forecasts (an ensemble, nothing chosen); weighted, their "
+                             "weighted mean with the weights that fit the validation windows best")
     parser.add_argument("--output", help="also write the markdown report to this file")
     parser.add_argument("--plots", help="write the forecast and horizon-MSE plots (PNG) to this directory")
     return parser  # fmt: skip
@@ -356,8 +362,8 @@ def main(argv=None):
     overrides = [_overrides(spec) for spec in args.informer or [""]]
     candidates = overrides if len(overrides) > 1 else []
     params = {**params, **(overrides[0] if len(overrides) == 1 else {})}
-    if args.combine == "mean" and not candidates:
-        raise SystemExit("--combine mean: averages two or more settings; give --informer twice or more")
+    if args.combine != "best" and not candidates:
+        raise SystemExit(f"--combine {args.combine}: averages two or more settings; give --informer twice or more")
     if args.horizons:
         horizons = tuple(int(h) for h in args.horizons.split(","))
     if args.tasks:
@@ -372,7 +378,11 @@ def main(argv=None):
                seq_len, protocol["label_len"], fit_months, informer_candidates=candidates,
                combine=args.combine)  # fmt: skip
     paper = os.path.basename(args.path).startswith("ETTh2") and args.protocol == "paper"
-    role = {"best": "kept where its validation loss is lowest", "mean": "its forecast averaged with the others'"}
+    role = {
+        "best": "kept where its validation loss is lowest",
+        "mean": "its forecast averaged with the others'",
+        "weighted": "its forecast averaged with the others', weights fitted on the validation windows",
+    }
     report = [
         f"# Accuracy, {args.protocol} protocol: {os.path.basename(args.path)}\n",
         f"- models: {', '.join(f'{n} ({MODELS[n][3]})' for n in models)}",

@@ -16,6 +16,7 @@ __all__ = [
     "informer_windows_forecast",
     "naive_forecasts",
     "seasonal_means",
+    "simplex_weights",
 ]
 
 import contextlib
@@ -50,8 +51,9 @@ class Setting:
     neural : the Informer's configuration, which the neural baselines copy
     candidates : overrides of ``neural``; with several, the Informer fits each and keeps
         the one with the lowest validation loss (validation rows only, never the test rows)
-    combine : with several candidates, ``"best"`` (the lowest validation loss) or ``"mean"``
-        (the mean of every candidate's forecast: an ensemble, nothing chosen)
+    combine : with several candidates, ``"best"`` (the lowest validation loss), ``"mean"``
+        (the mean of every candidate's forecast: an ensemble, nothing chosen) or
+        ``"weighted"`` (a weighted mean, the weights fitted on the validation windows)
     """
 
     data: pd.DataFrame
@@ -93,6 +95,12 @@ class Setting:
     def steps_per_epoch(self):
         return math.ceil(self.n_train_windows / self.batch_size)
 
+    @property
+    def validation_starts(self):
+        """First input row of every window whose target lies in the validation rows."""
+        first = max(self.fit_start, self.fit_end - self.n_val_rows - self.seq_len)
+        return np.arange(first, self.fit_end - self.seq_len - self.pred_len + 1)
+
     def subsample(self):
         """Indices of the windows that per-window models forecast: every ``stride``-th."""
         return np.arange(0, len(self.starts), self.stride)
@@ -110,11 +118,49 @@ class Forecasts:
     fitted: object = None
     chosen: int = None  # which of the setting's candidates, where it keeps the best of several
     members: list = None  # each candidate's own forecasts, where several were fitted
+    weights: np.ndarray = None  # the members' weights in ``values``, where it is a weighted mean
 
     @property
     def combined(self):
         """How many candidates' forecasts ``values`` averages (None: one forecaster's)."""
         return len(self.members) if self.members and self.chosen is None else None
+
+
+def simplex_weights(members, truth):
+    """Weights >= 0 summing to 1 whose weighted mean of ``members`` has the lowest MSE.
+
+    Parameters
+    ----------
+    members : list of np.ndarray
+        Forecasts of the same windows, each shaped like ``truth``.
+    truth : np.ndarray
+
+    Returns
+    -------
+    np.ndarray
+        (len(members),) weights.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.standard_normal(100), rng.standard_normal(100)
+    >>> simplex_weights([a, b], 0.25 * a + 0.75 * b).round(3)
+    array([0.25, 0.75])
+    >>> simplex_weights([a, b], a - 0.5 * b).round(3)  # the best mix is outside: a alone
+    array([1., 0.])
+    """
+    from scipy.optimize import minimize
+
+    k, n = len(members), truth.size
+    # the MSE is the quadratic w'Gw - 2w'c + const in the weights
+    gram = np.array([[np.vdot(a, b) / n for b in members] for a in members])
+    cross = np.array([np.vdot(a, truth) / n for a in members])
+    result = minimize(
+        lambda w: w @ gram @ w - 2 * w @ cross, np.full(k, 1 / k), jac=lambda w: 2 * (gram @ w - cross),
+        bounds=[(0.0, 1.0)] * k, constraints=({"type": "eq", "fun": lambda w: w.sum() - 1.0},), method="SLSQP",
+    )  # fmt: skip
+    weights = np.clip(result.x, 0.0, None)
+    return weights / weights.sum()
 
 
 # --- naive ---------------------------------------------------------------------------
@@ -261,12 +307,22 @@ def _informer(attn):
         for f in fitted:
             if f.residual_periods_:
                 logger.info("seed %d: residual baseline over the last %d seasons", seed, f.residual_periods_)
-        averaged = chosen is not None and setting.combine == "mean"
+        averaged = chosen is not None and setting.combine in ("mean", "weighted")
         members = [informer_windows_forecast(f, setting.data, setting.starts) for f in fitted]
-        forecast = np.mean(members, axis=0) if averaged else members[chosen or 0]
+        weights = None
+        if averaged and setting.combine == "weighted":
+            # the weights that fit the validation windows best: never the test months
+            starts = setting.validation_starts
+            truth = setting.data.to_numpy(np.float64)[starts[:, None] + setting.seq_len + np.arange(setting.pred_len)]
+            weights = simplex_weights([informer_windows_forecast(f, setting.data, starts) for f in fitted], truth)
+            logger.info("seed %d: weights %s on %d validation windows", seed, np.round(weights, 3).tolist(), len(starts))
+        if weights is not None:
+            forecast = np.tensordot(weights, np.stack(members), axes=1)
+        else:
+            forecast = np.mean(members, axis=0) if averaged else members[chosen or 0]
         return Forecasts(
             forecast, np.arange(len(setting.starts)), fit_s, time.perf_counter() - t - fit_s, fitted[chosen or 0],
-            None if averaged else chosen, members if chosen is not None else None,
+            None if averaged else chosen, members if chosen is not None else None, weights,
         )  # fmt: skip
 
     return model
