@@ -192,25 +192,23 @@ def test_accuracy_main_with_two_informer_settings_names_each_seeds_choice(tmp_pa
     path, out = tmp_path / "ETTh2.csv", tmp_path / "report.md"
     frame.rename_axis("date").to_csv(path)
     small = "d_model=8,n_heads=1,d_ff=8,e_layers=1,d_layers=1,train_epochs=1,batch_size=256"
-    accuracy.main([str(path), "--quick", "--models", "informer-prob", "--seeds", "2",
-                   "--informer", small + ",learning_rate=1e-6", "--informer", small + ",revin=True",
-                   "--output", str(out)])  # fmt: skip
-    text = out.read_text()
+
+    def report(*flags):
+        accuracy.main([str(path), "--quick", "--models", "informer-prob", *flags,
+                       "--informer", small + ",learning_rate=1e-6", "--informer", small + ",revin=True",
+                       "--output", str(out)])  # fmt: skip
+        return out.read_text()
+
+    text = report("--seeds", "2")
     assert "Informer candidate 1, kept where its validation loss is lowest: {'d_model': 8" in text
     assert "'learning_rate': 1e-06}" in text and "Informer candidate 2" in text
     assert re.search(r"\| S \| 24 \| informer-prob, candidate [12]/[12] \| ", text)
 
-    accuracy.main([str(path), "--quick", "--models", "informer-prob", "--combine", "mean",
-                   "--informer", small + ",learning_rate=1e-6", "--informer", small + ",revin=True",
-                   "--output", str(out)])  # fmt: skip
-    text = out.read_text()
+    text = report("--combine", "mean")
     assert "Informer candidate 2, its forecast averaged with the others': {'d_model': 8" in text
     assert "| S | 24 | informer-prob, mean of 2 candidates | " in text
 
-    accuracy.main([str(path), "--quick", "--models", "informer-prob", "--combine", "weighted",
-                   "--informer", small + ",learning_rate=1e-6", "--informer", small + ",revin=True",
-                   "--output", str(out)])  # fmt: skip
-    text = out.read_text()
+    text = report("--combine", "weighted")
     assert "weights fitted on the validation windows: {'d_model': 8" in text
     assert "| S | 24 | informer-prob, validation-weighted mean of 2 candidates | " in text
 
