@@ -234,7 +234,7 @@ def _seasonal_mean(setting, seed):
     from informer_sk.forecaster import _best_residual_periods
 
     t = time.perf_counter()
-    values = setting.data.to_numpy()
+    values = setting.data.to_numpy(copy=True)  # pandas' own array is read-only, which torch warns about
     n_fit = setting.fit_end - setting.fit_start
     val_starts = setting.fit_start + window_starts(n_fit, setting.seq_len, setting.pred_len, n_fit - setting.n_val_rows)
     series = SeriesTensors.from_arrays(values, None, np.zeros((len(values), 0)))
