@@ -354,6 +354,21 @@ def test_original_variant_counts_the_full_decoder():
     assert r["variant_flops"] > r["eager_flops"] > 0
 
 
+def test_one_thread_variant_restores_the_thread_count():
+    threads = torch.get_num_threads()
+    r = speed.paired_training_steps(speed.paper_config(**TINY), batch_size=2, repeats=2, variant="one-thread", warmup=1)
+    assert len(r["variant_s"]) == 2 and r["variant_flops"] == r["eager_flops"]
+    assert torch.get_num_threads() == threads
+
+
+@pytest.mark.parametrize("enc_in", [1, 3])
+def test_data_path_collate_gives_the_gathered_batch(enc_in):
+    config = speed.paper_config(**TINY, enc_in=enc_in, dec_in=enc_in, c_out=enc_in)
+    r = speed.data_path(config, batch_size=4, repeats=2, n_windows=20)
+    assert r["same_tensors"] is True
+    assert len(r["gather_s"]) == len(r["collate_s"]) == len(r["step_s"]) == 2
+
+
 def test_matmul_replay_finds_every_product_of_the_step_with_its_flops():
     torch.manual_seed(0)
     linear = torch.nn.Linear(8, 16)
@@ -418,6 +433,7 @@ def test_speed_main_tiny(capsys):
     assert "| FLOPs per step" in out and "| network forward, batch 32" in out
     assert "speed vs the original's layout, per pair" in out
     assert "| matrix products (mm, addmm, bmm) |" in out
+    assert "the two give the same tensors: True" in out
 
 
 def test_pretrain_benchmark_compares_three_models_on_a_tiny_panel():

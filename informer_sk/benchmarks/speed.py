@@ -20,7 +20,10 @@
    ``torch.optim.Adam``, glibc's malloc defaults against :func:`retain_freed_memory`
    (fresh processes, alternating), bf16 autocast (only where the CPU has AVX-512 bf16 or AMX:
    detected, not assumed) and ``torch.compile`` (full run only), each paired step by
-   step against eager fp32.
+   step against eager fp32;
+6. thread settings and the data path: a step on one thread against the default, and
+   the seconds to assemble a batch, as this package gathers it from the series tensor and
+   as the original code's data loader slices and stacks the windows, beside the step.
 
 ``--plots DIR`` also writes the scaling figures as a log-log plot, ``DIR/scaling.png``
 (needs matplotlib, in the ``bench`` extra).
@@ -39,6 +42,7 @@ one first call in a fresh process, so it includes allocator and library overhead
 __all__ = [
     "attention_scaling",
     "cpu_bf16_support",
+    "data_path",
     "growth_exponent",
     "main",
     "matmul_replay",
@@ -350,8 +354,8 @@ def paired_training_steps(config, batch_size, repeats, variant, warmup=2):
 
     ``variant`` is "compile", "bf16", "torch-dropout" (``torch.nn.Dropout`` in place of
     :class:`informer_sk.nn.dropout.Dropout`), "loop-adam" (``torch.optim.Adam``'s
-    per-tensor loop instead of the fused kernel) or "original" (:func:`original_structure`
-    with the per-tensor Adam). Returns the per-pair wall seconds of both, the seconds the
+    per-tensor loop instead of the fused kernel), "one-thread" (the same step on one
+    torch thread) or "original" (:func:`original_structure` with the per-tensor Adam). Returns the per-pair wall seconds of both, the seconds the
     variant's first call took (compilation included) and the FLOPs of a step of each.
     """
     _, eager = _training_setup(config, batch_size)
@@ -369,6 +373,17 @@ def paired_training_steps(config, batch_size, repeats, variant, warmup=2):
             with torch.autocast("cpu", dtype=torch.bfloat16):
                 fp32_step()
 
+    elif variant == "one-thread":
+        threaded_step = other
+
+        def other():
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)
+            try:
+                threaded_step()
+            finally:
+                torch.set_num_threads(threads)
+
     first_call_s, _ = _timed(other)
     for _ in range(warmup):
         eager()
@@ -377,6 +392,43 @@ def paired_training_steps(config, batch_size, repeats, variant, warmup=2):
     result = {"eager_s": [p[0] for p in pairs], "variant_s": [p[1] for p in pairs], "first_call_s": first_call_s}
     if variant != "compile":  # the counter cannot trace a compiled graph's products
         result.update(eager_flops=_count_flops(eager), variant_flops=_count_flops(other))
+    return result
+
+
+def data_path(config, batch_size, repeats, n_windows=2048, seed=0):
+    """Seconds to assemble one training batch, two ways, beside the step it feeds.
+
+    ``gather``: :meth:`informer_sk.windows.Windows.batch`, one index gather per tensor
+    from the series kept whole (contiguous outputs). ``collate``: the original code's
+    way, a map-style dataset's windows sliced out of numpy arrays one by one and stacked
+    as torch's default collate does, then the decoder input built from zeros and a cat.
+    Both give the same tensors. Returns per-repeat seconds of each (a fresh random batch
+    of windows each time) and of a training step.
+    """
+    windows = _synthetic_windows(config, n_windows, seed)
+    values, marks = windows.series.values.numpy(), windows.series.marks.numpy()
+    seq_len, label_len, pred_len = config.seq_len, config.label_len, config.pred_len
+    g = torch.Generator().manual_seed(seed)
+
+    def collate(idx):
+        items = []
+        for s in windows.starts[idx].tolist():
+            r_begin = s + seq_len - label_len
+            r_end = r_begin + label_len + pred_len
+            items.append((values[s : s + seq_len], values[r_begin:r_end], marks[s : s + seq_len], marks[r_begin:r_end]))
+        x_enc, y, mark_enc, mark_dec = (torch.stack([torch.from_numpy(a) for a in column]) for column in zip(*items))
+        x_dec = torch.cat([y[:, :label_len], torch.zeros_like(y[:, label_len:])], dim=1)
+        return x_enc, mark_enc, x_dec, mark_dec, y[:, label_len:]
+
+    result = {"gather_s": [], "collate_s": [], "step_s": []}
+    for _ in range(repeats):
+        idx = torch.randperm(n_windows, generator=g)[:batch_size]
+        result["gather_s"].append(_timed(lambda: windows.batch(idx))[0])
+        result["collate_s"].append(_timed(lambda: collate(idx))[0])
+    _, step = _training_setup(config, batch_size, seed)
+    step()
+    result["step_s"] = [_timed(step)[0] for _ in range(repeats)]
+    result["same_tensors"] = all(torch.equal(a, b) for a, b in zip(windows.batch(idx), collate(idx)))
     return result
 
 
@@ -791,6 +843,22 @@ def _report_variants(config, batch_size, repeats, run_compile, allocator_pairs):
               f"first call {r['first_call_s']:.1f} s (load {_load()})")  # fmt: skip
 
 
+def _report_threads_and_data(config, batch_size, repeats):
+    print("\n## Thread settings and the data path\n")
+    r = paired_training_steps(config, batch_size, repeats, "one-thread")
+    ratios = [o / e for e, o in zip(r["eager_s"], r["variant_s"])]
+    print(f"- {torch.get_num_threads()} threads: {_spread(r['eager_s'])} s/step; 1 thread: "
+          f"{_spread(r['variant_s'])} s/step; the default faster by {_spread(ratios)} per pair "
+          f"(load {_load()})")  # fmt: skip
+    r = data_path(config, batch_size, max(repeats, 10))
+    step = _median(r["step_s"])
+    for key, what in (("gather", "`Windows.batch`, one gather from the series tensor"),
+                      ("collate", "the original's per-window numpy slices, stacked")):  # fmt: skip
+        share = _median(r[f"{key}_s"]) / step
+        print(f"- batch of {batch_size}, {what}: {_spread(r[f'{key}_s'], 1e3)} ms, {share:.2%} of a step")
+    print(f"- the two give the same tensors: {r['same_tensors']}; training step {_spread(r['step_s'])} s")
+
+
 def _report_precision(config, batch_size, repeats):
     r = precision_comparison(config, batch_size, repeats)
     flags = ", ".join(r["bf16_flags"]) or "none: bf16 is emulated, expect it slower"
@@ -853,6 +921,7 @@ def main(argv=None):
         print(f"\nplot: {plot_scaling(rows, os.path.join(args.plots, 'scaling.png'))}")
     allocator_pairs = 1 if args.tiny else 3 if args.quick else 5
     _report_variants(config, batch_size, max(3, repeats // 3), not (args.quick or args.tiny), allocator_pairs)
+    _report_threads_and_data(config, batch_size, max(3, repeats // 3))
     print(f"\nload average at end: {_load()}")
 
 
