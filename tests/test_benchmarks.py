@@ -347,6 +347,28 @@ def test_original_structure_is_the_same_math_with_more_work(activation):
     assert all(not m.inplace for m in original.modules() if isinstance(m, torch.nn.Dropout))
 
 
+def test_per_query_sparsity_measures_each_query_on_its_own_key_sample():
+    torch.manual_seed(0)
+    B, H, L, D, U = 2, 3, 7, 4, 3
+    q, k = torch.randn(B, H, L, D), torch.randn(B, H, L, D)
+    attention = speed.ProbSparseAttention()
+    torch.manual_seed(1)
+    measured = speed._per_query_sparsity(attention, q, k, U)
+    torch.manual_seed(1)
+    sample = torch.randint(L, (L, U))  # the same draw: U key indices per query
+    for i in range(L):
+        scores = (q[:, :, i : i + 1] @ k[:, :, sample[i]].transpose(-2, -1)).squeeze(2) / math.sqrt(D)  # (B, H, U)
+        assert torch.allclose(measured[:, :, i], scores.amax(-1) - scores.mean(-1), atol=1e-6)
+
+
+def test_original_sampling_variant_swaps_the_measurement_only():
+    network = speed.original_structure(speed.Informer(speed.paper_config(**TINY)), per_query_keys=True)
+    probsparse = [m for m in network.modules() if isinstance(m, speed.ProbSparseAttention)]
+    assert probsparse and all(m._sparsity.__func__ is speed._per_query_sparsity for m in probsparse)
+    r = speed.paired_training_steps(speed.paper_config(**TINY), 2, repeats=1, variant="original-sampling", warmup=1)
+    assert r["variant_flops"] > r["eager_flops"] > 0
+
+
 def test_original_variant_counts_the_full_decoder():
     r = speed.paired_training_steps(speed.paper_config(**TINY), batch_size=2, repeats=2, variant="original", warmup=1)
     assert len(r["eager_s"]) == len(r["variant_s"]) == 2

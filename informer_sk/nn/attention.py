@@ -149,6 +149,17 @@ class ProbSparseAttention(nn.Module):
         """c·⌈ln L⌉ capped at L, at least 1."""
         return min(max(self.factor * math.ceil(math.log(length)), 1), length)
 
+    def _sparsity(self, q, k, n_sampled_keys):
+        """Eq. 4's max-mean measurement of every query on U sampled keys, (B, H, L_Q)."""
+        B, H, L_Q, D = q.shape
+        L_K = k.size(2)
+        k_sample = k
+        if n_sampled_keys < L_K:
+            sample = torch.randint(L_K, (B, H, n_sampled_keys, 1), device=k.device)
+            k_sample = k.gather(2, sample.expand(-1, -1, -1, D))  # (B, H, U, D)
+        scores = q @ k_sample.transpose(-2, -1) / math.sqrt(D)  # (B, H, L_Q, U)
+        return scores.amax(dim=-1) - scores.mean(dim=-1)
+
     def forward(self, q, k, v, return_attention=False):
         """Attend the top-u queries exactly, give the lazy queries mean(V).
 
@@ -175,13 +186,7 @@ class ProbSparseAttention(nn.Module):
 
         # the measurement only selects queries: no gradient flows through it
         with torch.no_grad():
-            k_sample = k
-            if n_sampled_keys < L_K:
-                sample = torch.randint(L_K, (B, H, n_sampled_keys, 1), device=k.device)
-                k_sample = k.gather(2, sample.expand(-1, -1, -1, D))  # (B, H, U, D)
-            scores = q @ k_sample.transpose(-2, -1) / math.sqrt(D)  # (B, H, L_Q, U)
-            # Eq. 4: max-mean measurement over the U sampled scores
-            sparsity = scores.amax(dim=-1) - scores.mean(dim=-1)  # (B, H, L_Q)
+            sparsity = self._sparsity(q, k, n_sampled_keys)  # (B, H, L_Q)
             top_index = sparsity.topk(top_u, dim=-1, sorted=False).indices  # (B, H, u)
 
         index = top_index.unsqueeze(-1)  # (B, H, u, 1)
