@@ -78,7 +78,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from informer_sk.nn import AttentionLayer, FullAttention, Informer, InformerConfig, ProbSparseAttention
 from informer_sk.nn.informer import Decoder, DistilLayer, FeedForward
 from informer_sk.nn.dropout import Dropout
-from informer_sk.training import adam, autocast, cpu_bf16_support
+from informer_sk.training import adam, autocast, cpu_bf16_support, torch_threads
 from informer_sk.windows import SeriesTensors, Windows
 
 # hourly data: hour, day of week, day of month, day of year (informer_sk.calendar)
@@ -372,12 +372,15 @@ def paired_training_steps(config, batch_size, repeats, variant, warmup=2):
     :class:`informer_sk.nn.dropout.Dropout`), "loop-adam" (``torch.optim.Adam``'s
     per-tensor loop instead of the fused kernel), "one-thread" (the same step on one
     torch thread), "original" (:func:`original_structure` with the per-tensor Adam) or
-    "original-sampling" (the same with the original's per-query key samples). Returns the per-pair wall seconds of both, the seconds the
-    variant's first call took (compilation included) and the FLOPs of a step of each.
+    "original-sampling" (the same with the original's per-query key samples). Returns
+    the per-pair wall seconds of both, the seconds the variant's first call took
+    (compilation included) and the FLOPs of a step of each.
     """
     _, eager = _training_setup(config, batch_size)
-    network, other = _training_setup(config, batch_size, loop_adam=variant.startswith(("loop-adam", "original")))
-    if variant.startswith("original"):
+    network, other = _training_setup(
+        config, batch_size, loop_adam=variant in ("loop-adam", "original", "original-sampling")
+    )
+    if variant in ("original", "original-sampling"):
         original_structure(network, per_query_keys=variant == "original-sampling")
     elif variant == "torch-dropout":
         _with_torch_dropout(network)
@@ -394,12 +397,8 @@ def paired_training_steps(config, batch_size, repeats, variant, warmup=2):
         threaded_step = other
 
         def other():
-            threads = torch.get_num_threads()
-            torch.set_num_threads(1)
-            try:
+            with torch_threads(1):
                 threaded_step()
-            finally:
-                torch.set_num_threads(threads)
 
     first_call_s, _ = _timed(other)
     for _ in range(warmup):
@@ -720,6 +719,11 @@ def _spread(values, scale=1.0, digits=3):
     return f"{statistics.median(v):.{digits}g} [{min(v):.{digits}g}, {max(v):.{digits}g}]"
 
 
+def _eager_faster_by(pairs):
+    """Per pair of :func:`paired_training_steps`: the variant's seconds over eager's."""
+    return [v / e for e, v in zip(pairs["eager_s"], pairs["variant_s"])]
+
+
 def _report_training(config, batch_size, repeats):
     r = training_step(config, batch_size, repeats)
     step = _median(r["step_s"])
@@ -746,10 +750,10 @@ def _report_training(config, batch_size, repeats):
     print(f"| FLOPs per step, the original's layout | {ref['variant_flops'] / 1e9:.1f} GFLOP |")
     print(f"| the original's layout: achieved / this run's median matmul rate | "
           f"{_spread([ref['variant_flops'] / s / matmul_rate for s in ref['variant_s']])} |")  # fmt: skip
-    ratios = [o / e for e, o in zip(ref["eager_s"], ref["variant_s"])]
+    ratios = _eager_faster_by(ref)
     print(f"| **speed vs the original's layout, per pair** | **{_spread(ratios)}** |")
     sampled = paired_training_steps(config, batch_size, repeats, "original-sampling")
-    ratios = [o / e for e, o in zip(sampled["eager_s"], sampled["variant_s"])]
+    ratios = _eager_faster_by(sampled)
     print(f"| the same with the original's per-query key samples: wall s/step, paired | {_spread(sampled['variant_s'])} |")
     print(f"| speed vs the original's layout and sampling, per pair | {_spread(ratios)} |")
     print(f"| speed vs the issue's {ORIGINAL_SECONDS_PER_STEP} s/step (the original code on the issue's machine) | "
@@ -837,7 +841,7 @@ def _report_variants(config, batch_size, repeats, run_compile, allocator_pairs):
         ("loop-adam", "fused Adam", "torch.optim.Adam's per-tensor loop"),
     ):
         r = paired_training_steps(config, batch_size, repeats, variant)
-        ratios = [t / o for o, t in zip(r["eager_s"], r["variant_s"])]
+        ratios = _eager_faster_by(r)
         print(f"- {ours}: {_spread(r['eager_s'])} s/step; {theirs}: {_spread(r['variant_s'])} s/step; "
               f"ours faster by {_spread(ratios)} per pair (load {_load()})")  # fmt: skip
     r = allocator_comparison(config, batch_size, pairs=allocator_pairs, steps=repeats)
@@ -867,7 +871,7 @@ def _report_variants(config, batch_size, repeats, run_compile, allocator_pairs):
 def _report_threads_and_data(config, batch_size, repeats):
     print("\n## Thread settings and the data path\n")
     r = paired_training_steps(config, batch_size, repeats, "one-thread")
-    ratios = [o / e for e, o in zip(r["eager_s"], r["variant_s"])]
+    ratios = _eager_faster_by(r)
     print(f"- {torch.get_num_threads()} threads: {_spread(r['eager_s'])} s/step; 1 thread: "
           f"{_spread(r['variant_s'])} s/step; the default faster by {_spread(ratios)} per pair "
           f"(load {_load()})")  # fmt: skip
