@@ -204,6 +204,9 @@ def test_accuracy_main_with_two_informer_settings_names_each_seeds_choice(tmp_pa
     assert "'learning_rate': 1e-06}" in text and "Informer candidate 2" in text
     assert re.search(r"\| S \| 24 \| informer-prob, candidate [12]/[12] \| ", text)
 
+    text = report("--seeds", "1", "--first-seed", "4")
+    assert "seeds [4] for neural models" in text
+
     text = report("--combine", "mean")
     assert "Informer candidate 2, its forecast averaged with the others': {'d_model': 8" in text
     assert "| S | 24 | informer-prob, mean of 2 candidates | " in text

@@ -131,3 +131,26 @@ def test_in_place_dropout_gives_the_out_of_place_forward_and_gradients(activatio
     torch.testing.assert_close(outputs[0], outputs[1], rtol=0, atol=0)
     for a, b in zip(*grads):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_compiles_without_graph_breaks():
+    # numpy's draw is a custom operator: one graph for the whole train-mode network
+    config = InformerConfig(enc_in=1, dec_in=1, c_out=1, seq_len=16, label_len=8, pred_len=4, d_model=8,
+                            n_heads=2, d_ff=16, mark_sizes=(24,))  # fmt: skip
+    network = Informer(config).train()
+    x_enc, x_dec = torch.randn(2, 16, 1), torch.randn(2, 12, 1)
+    mark_enc, mark_dec = torch.randint(24, (2, 16, 1)), torch.randint(24, (2, 12, 1))
+    explained = torch._dynamo.explain(network)(x_enc, mark_enc, x_dec, mark_dec)
+    assert explained.graph_break_count == 0 and explained.graph_count == 1
+
+
+def test_compiled_dropout_keeps_one_minus_p_and_its_gradient_is_the_mask():
+    torch.manual_seed(2)
+    dropout = torch.compile(Dropout(0.25).train(), backend="aot_eager", fullgraph=True)
+    x = torch.ones(100_000, requires_grad=True)
+    out = dropout(x)
+    out.sum().backward()
+    kept = out != 0
+    assert abs(kept.float().mean().item() - 0.75) < 0.005  # binomial std 0.0014
+    assert torch.allclose(out[kept], torch.full_like(out[kept], 1 / 0.75))
+    assert torch.equal(x.grad, torch.where(kept, 1 / 0.75, 0.0))

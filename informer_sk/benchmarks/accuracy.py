@@ -306,6 +306,8 @@ def build_parser():
     parser.add_argument("--horizons", help="comma-separated forecast lengths (default: the protocol's)")
     parser.add_argument("--tasks", help="S, M or S,M (default: the protocol's)")
     parser.add_argument("--seeds", type=int, help="runs per neural model (default 3; 1 with --quick)")
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="seeds FIRST_SEED, FIRST_SEED+1, ... (0): split the seeds over processes")
     parser.add_argument("--seq-len", type=int,
                         help="input length of every windowed model (default: the protocol's, 96), a lever")
     parser.add_argument("--stride", type=int, default=24, help="per-window models: every STRIDE-th window (24)")
@@ -374,7 +376,8 @@ def main(argv=None):
         logger.warning("skipping %s: its package %s is not installed", name, MODELS[name][2])
     frame = load_csv(args.path)
     t = time.perf_counter()
-    rows = run(frame, models, horizons, tasks, params, stride, tuple(range(seeds)),
+    seed_list = tuple(range(args.first_seed, args.first_seed + seeds))
+    rows = run(frame, models, horizons, tasks, params, stride, seed_list,
                seq_len, protocol["label_len"], fit_months, informer_candidates=candidates,
                combine=args.combine)  # fmt: skip
     paper = os.path.basename(args.path).startswith("ETTh2") and args.protocol == "paper"
@@ -388,7 +391,7 @@ def main(argv=None):
         f"- models: {', '.join(f'{n} ({MODELS[n][3]})' for n in models)}",
         f"- not installed, skipped: {', '.join(missing) or 'none'}",
         f"- Informer configuration: seq_len {seq_len}, label_len {protocol['label_len']}, {params}; "
-        f"seeds {list(range(seeds))} for neural models",
+        f"seeds {list(seed_list)} for neural models",
         *(f"- Informer candidate {i}, {role[args.combine]}: {c}" for i, c in enumerate(candidates, 1)),
         f"- per-window models: every {stride}th test window; fit and predict s are per seed, summed over windows",
         f"- quick mode: {QUICK_CUTS}" if args.quick else "- full run",

@@ -9,7 +9,9 @@ a threshold: each element is kept with probability 1 - p (p rounded to a multipl
 1 / (1 - p), the same distribution as torch's dropout from another random stream.
 The generator is seeded from torch's, so ``torch.manual_seed`` still makes training
 reproducible. On GPUs, where torch fuses dropout into one kernel, it is
-``torch.nn.Dropout``.
+``torch.nn.Dropout``. Under ``torch.compile`` the mask is drawn by a custom operator
+(``informer_sk::keep_mask``), opaque to the compiler, so the graph does not break at
+every dropout and the multiply fuses with its neighbours.
 """
 
 import math
@@ -36,6 +38,18 @@ def keep_mask(shape, p):
     return torch.from_numpy(bits >= np.int32(threshold)).view(shape)
 
 
+# numpy is invisible to torch.compile: as a custom operator the draw stays one opaque
+# call inside the compiled graph instead of a graph break at every dropout
+@torch.library.custom_op("informer_sk::keep_mask", mutates_args=())
+def _keep_mask_op(x: torch.Tensor, p: float) -> torch.Tensor:
+    return keep_mask(x.shape, p)
+
+
+@_keep_mask_op.register_fake
+def _(x, p):
+    return torch.empty(x.shape, dtype=torch.bool, device=x.device)
+
+
 class Dropout(nn.Dropout):
     """``nn.Dropout`` (same ``p``, same distribution) with a cheaper mask on the CPU.
 
@@ -50,6 +64,8 @@ class Dropout(nn.Dropout):
             return x
         if x.device.type != "cpu" or self.p == 1.0:
             return F.dropout(x, self.p, True, self.inplace)  # fused on GPUs
+        if torch.compiler.is_compiling():  # out of place: the compiler fuses it
+            return x * _keep_mask_op(x, self.p) * (1.0 / (1.0 - self.p))
         # in place on the converted mask (a where() against scalars is 3x slower)
         mask = keep_mask(x.shape, self.p).to(x.dtype).mul_(1.0 / (1.0 - self.p))
         return x.mul_(mask) if self.inplace else x * mask
