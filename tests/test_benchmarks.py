@@ -2,6 +2,7 @@
 
 import copy
 import dataclasses
+import functools
 import math
 import os
 import platform
@@ -613,3 +614,16 @@ def test_retain_freed_memory_declines_without_glibc(monkeypatch):
 def test_accuracy_run_refuses_an_unknown_combination():
     with pytest.raises(ValueError, match=r"combine must be one of \('best', 'mean', 'weighted'\), got 'median'"):
         accuracy.run(_daily_frame(), ["naive"], (4,), ("S",), {}, 40, combine="median")
+
+
+def test_speed_main_compiled_prints_the_budget_of_the_80_percent_goal(capsys, monkeypatch):
+    # aot_eager traces and runs the graph without generating kernels: the plumbing in seconds
+    monkeypatch.setattr(torch, "compile", functools.partial(torch.compile, backend="aot_eager"))
+    speed.main(["--tiny", "--compiled"])
+    out = capsys.readouterr().out
+    assert "| compiled faster, per pair |" in out and "| compiled: achieved / matmul rate (per pair) |" in out
+    assert "| dropout masks (informer_sk::keep_mask, numpy's bits) |" in out
+    assert "would reach at most 1 / (1 + " in out and "| FLOPs per step" not in out
+    # every dropout's mask came through the custom operator, not a graph break
+    seconds = speed.step_profile(speed.paper_config(**TINY), 4, compiled=True)
+    assert seconds["dropout masks (informer_sk::keep_mask, numpy's bits)"] > 0

@@ -28,6 +28,11 @@
 ``--plots DIR`` also writes the scaling figures as a log-log plot, ``DIR/scaling.png``
 (needs matplotlib, in the ``bench`` extra).
 
+``--compiled`` runs only ``torch.compile``'d steps (the network's forward; the dropout
+masks stay numpy's, drawn by a custom operator, so the graph does not break) paired
+with eager steps and the reference matmul, then the compiled step's profile and what
+the goal of 80% of the matmul rate leaves for the work beside the matrix products.
+
 ``--precision`` runs only a comparison of ``precision="fp32"`` and ``"bf16"`` as the
 forecaster runs them (:func:`informer_sk.training.autocast`), on any CPU: step time
 and samples/s of each, paired step by step, and the forecasts' MSE on a fixed batch
@@ -198,6 +203,24 @@ def _training_setup(config, batch_size, seed=0, loop_adam=False):
     return network, step
 
 
+def _reference_matmul(config, batch_size, step_flops):
+    """The goal's yardstick: fp32 ``torch.matmul`` of the feed-forward's shape, (B * seq_len,
+    d_model) @ (d_model, d_ff), repeated for about a quarter of a step's FLOPs.
+
+    Returns the function and the FLOPs of one call.
+    """
+    a = torch.randn(batch_size * config.seq_len, config.d_model)
+    b = torch.randn(config.d_model, config.d_ff)
+    flops = 2 * a.shape[0] * a.shape[1] * b.shape[1]
+    n = max(1, round(step_flops / flops / 4))
+
+    def matmul():
+        for _ in range(n):
+            torch.matmul(a, b)
+
+    return matmul, n * flops
+
+
 def training_step(config, batch_size, repeats, warmup=2, autocast_bf16=False):
     """Time training steps alternately with an fp32 matmul of the feed-forward's shape.
 
@@ -219,15 +242,7 @@ def training_step(config, batch_size, repeats, warmup=2, autocast_bf16=False):
                 fp32_step()
 
     flops = _count_flops(step)
-    a = torch.randn(batch_size * config.seq_len, config.d_model)  # (B * seq_len, d_model)
-    b = torch.randn(config.d_model, config.d_ff)
-    matmul_flops = 2 * a.shape[0] * a.shape[1] * b.shape[1]
-    n_matmuls = max(1, round(flops / matmul_flops / 4))  # about a quarter of a step
-
-    def matmul():
-        for _ in range(n_matmuls):
-            torch.matmul(a, b)
-
+    matmul, matmul_flops = _reference_matmul(config, batch_size, flops)
     for _ in range(warmup):
         step()
         matmul()
@@ -236,7 +251,7 @@ def training_step(config, batch_size, repeats, warmup=2, autocast_bf16=False):
     for _ in range(repeats):
         wall, cpu = _timed(step)
         matmul_wall, _ = _timed(matmul)
-        rate = n_matmuls * matmul_flops / matmul_wall
+        rate = matmul_flops / matmul_wall
         result["step_s"].append(wall)
         result["cpu_s"].append(cpu)
         result["matmul_flops_per_s"].append(rate)
@@ -262,10 +277,17 @@ PROFILE_GROUPS = {
     "copies (copy_, cat, clone)": ("aten::copy_", "aten::cat", "aten::clone"),
     "convolution (value embedding)": ("aten::mkldnn_convolution", "aten::convolution_backward"),
 }  # fmt: skip
-OUTSIDE = "outside torch operators (Python; numpy's random bits for dropout)"
+OUTSIDE = "outside torch operators (Python; in eager, numpy's random bits for dropout)"
+# what a compiled step adds: inductor's generated kernels, and the dropout masks'
+# custom operator (numpy's bits in eager run outside any operator)
+COMPILED_GROUPS = {
+    "compiled kernels (the fused elementwise work: GELU, LayerNorm, softmax, dropout, residuals)": ("## Call CompiledFxGraph",),
+    "dropout masks (informer_sk::keep_mask, numpy's bits)": ("informer_sk::keep_mask",),
+    "fused Adam": ("aten::_fused_adam_",),
+}  # fmt: skip
 
 
-def step_profile(config, batch_size, steps=2, warmup=2):
+def step_profile(config, batch_size, steps=2, warmup=2, compiled=False):
     """Self time per operator group over ``steps`` training steps, under torch.profiler.
 
     Returns
@@ -274,11 +296,16 @@ def step_profile(config, batch_size, steps=2, warmup=2):
         ``{group: seconds per step}`` for the groups of ``PROFILE_GROUPS``, ``"other
         operators"`` and ``OUTSIDE``: the rest of the step's wall time (Python, and
         numpy drawing the dropout masks' random bits). The profiler's own overhead
-        lands mostly in the last two.
+        lands mostly in the last two. ``compiled=True`` profiles the step with
+        ``network.forward`` compiled and adds the groups of ``COMPILED_GROUPS``.
     """
     from torch.profiler import ProfilerActivity, profile
 
-    _, step = _training_setup(config, batch_size)
+    network, step = _training_setup(config, batch_size)
+    groups = PROFILE_GROUPS
+    if compiled:
+        network.forward = torch.compile(network.forward)
+        groups = {**PROFILE_GROUPS, **COMPILED_GROUPS}
     for _ in range(warmup):
         step()
     with profile(activities=[ProfilerActivity.CPU]) as prof:
@@ -286,10 +313,10 @@ def step_profile(config, batch_size, steps=2, warmup=2):
         for _ in range(steps):
             step()
         wall = (time.perf_counter() - wall) / steps
-    group_of = {op: group for group, ops in PROFILE_GROUPS.items() for op in ops}
-    seconds = dict.fromkeys([*PROFILE_GROUPS, "other operators"], 0.0)
+    seconds = dict.fromkeys([*groups, "other operators"], 0.0)
     for event in prof.key_averages():
-        seconds[group_of.get(event.key, "other operators")] += event.self_cpu_time_total / 1e6 / steps
+        group = next((g for g, ops in groups.items() if event.key.startswith(ops)), "other operators")
+        seconds[group] += event.self_cpu_time_total / 1e6 / steps
     seconds[OUTSIDE] = max(0.0, wall - sum(seconds.values()))
     return seconds
 
@@ -365,7 +392,7 @@ def original_structure(network, per_query_keys=False):
     return network
 
 
-def paired_training_steps(config, batch_size, repeats, variant, warmup=2):
+def paired_training_steps(config, batch_size, repeats, variant, warmup=2, matmul=False):
     """Eager fp32 steps alternated with steps of ``variant``.
 
     ``variant`` is "compile", "bf16", "torch-dropout" (``torch.nn.Dropout`` in place of
@@ -374,7 +401,8 @@ def paired_training_steps(config, batch_size, repeats, variant, warmup=2):
     torch thread), "original" (:func:`original_structure` with the per-tensor Adam) or
     "original-sampling" (the same with the original's per-query key samples). Returns
     the per-pair wall seconds of both, the seconds the variant's first call took
-    (compilation included) and the FLOPs of a step of each.
+    (compilation included) and the FLOPs of a step of each. ``matmul=True`` times the
+    reference matmul after each pair too (``matmul_flops_per_s``, one per pair).
     """
     _, eager = _training_setup(config, batch_size)
     network, other = _training_setup(
@@ -401,13 +429,19 @@ def paired_training_steps(config, batch_size, repeats, variant, warmup=2):
                 threaded_step()
 
     first_call_s, _ = _timed(other)
+    eager_flops = _count_flops(eager)
+    reference, reference_flops = _reference_matmul(config, batch_size, eager_flops)
     for _ in range(warmup):
         eager()
         other()
-    pairs = [(_timed(eager)[0], _timed(other)[0]) for _ in range(repeats)]
-    result = {"eager_s": [p[0] for p in pairs], "variant_s": [p[1] for p in pairs], "first_call_s": first_call_s}
+    result = {"eager_s": [], "variant_s": [], "first_call_s": first_call_s, "eager_flops": eager_flops}
+    for _ in range(repeats):
+        result["eager_s"].append(_timed(eager)[0])
+        result["variant_s"].append(_timed(other)[0])
+        if matmul:
+            result.setdefault("matmul_flops_per_s", []).append(reference_flops / _timed(reference)[0])
     if variant != "compile":  # the counter cannot trace a compiled graph's products
-        result.update(eager_flops=_count_flops(eager), variant_flops=_count_flops(other))
+        result.update(variant_flops=_count_flops(other))
     return result
 
 
@@ -868,6 +902,39 @@ def _report_variants(config, batch_size, repeats, run_compile, allocator_pairs):
               f"first call {r['first_call_s']:.1f} s (load {_load()})")  # fmt: skip
 
 
+def _report_compiled(config, batch_size, repeats):
+    """The compiled step against eager and the matmul rate, where its time goes, and
+    what that leaves of the 80% goal on this CPU."""
+    r = paired_training_steps(config, batch_size, repeats, "compile", matmul=True)
+    flops, rates = r["eager_flops"], r["matmul_flops_per_s"]
+    print("\n## torch.compile: the step with its elementwise work fused, against the matmul rate\n")
+    print(f"load average after the pairs: {_load()}\n")
+    print("| figure | median [min, max] |\n|---|---|")
+    print(f"| eager wall s/step | {_spread(r['eager_s'])} |")
+    print(f"| compiled (`network.forward`, default mode) wall s/step | {_spread(r['variant_s'])} |")
+    print(f"| compiled faster, per pair | {_spread([e / v for e, v in zip(r['eager_s'], r['variant_s'])])} |")
+    print(f"| first compiled call (compilation), s | {r['first_call_s']:.1f} |")
+    print(f"| fp32 matmul GFLOP/s (same pairs) | {_spread(rates, 1e-9)} |")
+    for name, key in (("eager", "eager_s"), ("compiled", "variant_s")):
+        print(f"| {name}: achieved / matmul rate (per pair) | {_spread([flops / s / m for s, m in zip(r[key], rates)])} |")
+    seconds = step_profile(config, batch_size, compiled=True)
+    rate = _median(rates)
+    print("\nWhere the compiled step's time goes (torch.profiler, self time, 2 steps):\n")
+    print("| operators | s/step |\n|---|---|")
+    for group, value in seconds.items():
+        print(f"| {group} | {value:.3f} |")
+    products = seconds["matrix products (mm, addmm, bmm)"]
+    kernels_group, _, adam_group = COMPILED_GROUPS
+    kernels, adam_s = seconds[kernels_group], seconds[adam_group]
+    share = (kernels + adam_s) / products
+    print(f"\n- during the profile the products ran at {flops / products / 1e9:.0f} GFLOP/s, {flops / products / rate:.3f} "
+          f"of the pairs' median matmul rate")
+    print(f"- the compiled elementwise kernels and Adam took {share:.1%} of the products' time in the same steps: a step "
+          f"of nothing else (no dropout draws, no Python, no copies), its products at the full matmul rate, would "
+          f"reach at most 1 / (1 + {share:.3f}) = **{1 / (1 + share):.3f}** of the matmul rate (80% needs that share "
+          f"at most 25%)\n")  # fmt: skip
+
+
 def _report_threads_and_data(config, batch_size, repeats):
     print("\n## Thread settings and the data path\n")
     r = paired_training_steps(config, batch_size, repeats, "one-thread")
@@ -914,6 +981,10 @@ def build_parser():
         "--precision", action="store_true",
         help="only compare precision='fp32' and 'bf16': step time, samples/s, forecast MSE",
     )  # fmt: skip
+    parser.add_argument(
+        "--compiled", action="store_true",
+        help="only the torch.compile'd step: against eager and the matmul rate, its profile, the 80%% goal's budget",
+    )  # fmt: skip
     return parser
 
 
@@ -932,6 +1003,9 @@ def main(argv=None):
     print(f"- configuration: {config}, batch {batch_size}")
     if args.precision:
         _report_precision(config, batch_size, repeats)
+        return
+    if args.compiled:
+        _report_compiled(config, batch_size, max(3, repeats))
         return
     _report_training(config, batch_size, repeats)
     _report_profile(config, batch_size)
