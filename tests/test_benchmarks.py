@@ -96,6 +96,18 @@ def test_informer_windows_forecast_matches_predict():
     assert not np.allclose(batched[1], batched[0])
 
 
+def test_channel_independent_informer_forecasts_each_column_with_one_univariate_network():
+    frame = _daily_frame()
+    setting = _setting(frame)
+    result = models.MODELS["informer-ci"][0](setting, seed=0)
+    assert result.fitted.network_.config.enc_in == 1  # one network for both columns
+    assert result.values.shape == (len(setting.starts), 4, 2)
+    # column j's forecast is the shared network's forecast of column j alone
+    alone = models.informer_windows_forecast(result.fitted, frame[["OT"]], setting.starts[:3], series="OT")
+    np.testing.assert_allclose(result.values[:3, :, list(frame.columns).index("OT")], alone[..., 0])
+    assert not np.allclose(result.values[..., 0], result.values[..., 1])
+
+
 def test_accuracy_run_scores_every_test_window():
     pytest.importorskip("statsmodels")
     frame = _daily_frame()

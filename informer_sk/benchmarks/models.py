@@ -248,7 +248,7 @@ def _seasonal_mean(setting, seed):
 # --- InformerForecaster -------------------------------------------------------------
 
 
-def informer_windows_forecast(forecaster, frame, starts, batch_size=256):
+def informer_windows_forecast(forecaster, frame, starts, batch_size=256, series=None):
     """Forecasts of a fitted ``InformerForecaster`` for many windows in batches.
 
     Parameters
@@ -259,13 +259,16 @@ def informer_windows_forecast(forecaster, frame, starts, batch_size=256):
         The series, same columns and frequency as in fit.
     starts : np.ndarray
         (N,) first input row of each window in ``frame``.
+    series : hashable, optional
+        For a forecaster fitted on a panel (without series embeddings): the series
+        whose scaling ``frame`` takes.
 
     Returns
     -------
     np.ndarray
         (N, pred_len, C) forecasts on the scale of ``frame``.
     """
-    scaler = forecaster.y_scaler_
+    scaler = forecaster.y_scaler_ if series is None else forecaster.y_scaler_[series]
     values = scaler.transform(frame.to_numpy(np.float64))
     series = SeriesTensors.from_arrays(
         values, None, calendar_marks(frame.index, forecaster.calendar_), forecaster.device_
@@ -326,6 +329,25 @@ def _informer(attn):
         )  # fmt: skip
 
     return model
+
+
+def _informer_channel_independent(setting, seed):
+    """Ours as the peer is built: the columns as a panel of univariate series, one network."""
+    from informer_sk.forecaster import InformerForecaster
+
+    frame = setting.fit_frame
+    params = {**setting.neural, "attn": "prob", "random_state": seed, "scale": False}
+    params["validation_size"] = setting.n_val_rows / (setting.fit_end - setting.fit_start)
+    panel = pd.concat({c: frame[[c]].set_axis(["y"], axis=1) for c in frame.columns}, names=["column", "time"])
+    t = time.perf_counter()
+    fitted = InformerForecaster(**params).fit(panel, fh=np.arange(1, setting.pred_len + 1))
+    fit_s = time.perf_counter() - t
+    t = time.perf_counter()
+    forecast = np.concatenate(
+        [informer_windows_forecast(fitted, setting.data[[c]], setting.starts, series=c) for c in setting.data.columns],
+        axis=-1,
+    )
+    return Forecasts(forecast, np.arange(len(setting.starts)), fit_s, time.perf_counter() - t, fitted)
 
 
 # --- classic models, one fit per window ------------------------------------------------
@@ -571,6 +593,7 @@ def _nf_informer(setting, seed):
 MODELS = {
     "informer-prob": (_informer("prob"), True, None, "InformerForecaster, ProbSparse attention"),
     "informer-full": (_informer("full"), True, None, "InformerForecaster, full attention"),
+    "informer-ci": (_informer_channel_independent, True, None, "InformerForecaster, ProbSparse, columns as a panel"),
     "naive": (_naive("last"), False, None, "naive last value"),
     "seasonal-naive": (_naive("seasonal"), False, None, "seasonal naive (sp = one day)"),
     "seasonal-mean": (_seasonal_mean, False, None, "mean of the last k days, k picked on validation"),
