@@ -103,7 +103,7 @@ def test_channel_independent_informer_forecasts_each_column_with_one_univariate_
     assert result.fitted.network_.config.enc_in == 1  # one network for both columns
     assert result.values.shape == (len(setting.starts), 4, 2)
     # column j's forecast is the shared network's forecast of column j alone
-    alone = models.informer_windows_forecast(result.fitted, frame[["OT"]], setting.starts[:3], series="OT")
+    alone = models.informer_windows_forecast(result.fitted, frame[["OT"]], setting.starts[:3], series_id="OT")
     np.testing.assert_allclose(result.values[:3, :, list(frame.columns).index("OT")], alone[..., 0])
     assert not np.allclose(result.values[..., 0], result.values[..., 1])
 
@@ -628,7 +628,7 @@ def test_accuracy_run_refuses_an_unknown_combination():
         accuracy.run(_daily_frame(), ["naive"], (4,), ("S",), {}, 40, combine="median")
 
 
-def test_speed_main_compiled_prints_the_budget_of_the_80_percent_goal(capsys, monkeypatch):
+def test_speed_main_compiled_prints_the_ceiling_of_the_80_percent_goal(capsys, monkeypatch):
     # aot_eager traces and runs the graph without generating kernels: the plumbing in seconds
     monkeypatch.setattr(torch, "compile", functools.partial(torch.compile, backend="aot_eager"))
     speed.main(["--tiny", "--compiled"])

@@ -360,6 +360,8 @@ def main(argv=None):
     if args.size:
         params = {"paper": PAPER_INFORMER, "small": QUICK_INFORMER}[args.size]
     seeds = args.seeds or seeds  # an explicit --seeds holds in --quick too
+    if args.first_seed < 0:
+        raise SystemExit(f"--first-seed must be 0 or more, got {args.first_seed}")
     # one --informer overrides everyone's configuration; several are the Informer's candidates
     overrides = [_overrides(spec) for spec in args.informer or [""]]
     candidates = overrides if len(overrides) > 1 else []

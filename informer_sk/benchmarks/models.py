@@ -248,7 +248,7 @@ def _seasonal_mean(setting, seed):
 # --- InformerForecaster -------------------------------------------------------------
 
 
-def informer_windows_forecast(forecaster, frame, starts, batch_size=256, series=None):
+def informer_windows_forecast(forecaster, frame, starts, batch_size=256, series_id=None):
     """Forecasts of a fitted ``InformerForecaster`` for many windows in batches.
 
     Parameters
@@ -259,7 +259,7 @@ def informer_windows_forecast(forecaster, frame, starts, batch_size=256, series=
         The series, same columns and frequency as in fit.
     starts : np.ndarray
         (N,) first input row of each window in ``frame``.
-    series : hashable, optional
+    series_id : hashable, optional
         For a forecaster fitted on a panel (without series embeddings): the series
         whose scaling ``frame`` takes.
 
@@ -268,7 +268,7 @@ def informer_windows_forecast(forecaster, frame, starts, batch_size=256, series=
     np.ndarray
         (N, pred_len, C) forecasts on the scale of ``frame``.
     """
-    scaler = forecaster.y_scaler_ if series is None else forecaster.y_scaler_[series]
+    scaler = forecaster.y_scaler_ if series_id is None else forecaster.y_scaler_[series_id]
     values = scaler.transform(frame.to_numpy(np.float64))
     series = SeriesTensors.from_arrays(
         values, None, calendar_marks(frame.index, forecaster.calendar_), forecaster.device_
@@ -285,16 +285,20 @@ def informer_windows_forecast(forecaster, frame, starts, batch_size=256, series=
     return forecast * scaler.scale_ + scaler.mean_ if scaler.with_std else forecast
 
 
+def _informer_params(setting, attn, seed):
+    # scale=False: the data are on the protocol's z-scale already, which is what the
+    # forecaster's own scaling gives when it fits on all 16 months (its statistics are
+    # the first 12's); fitted on fewer months (--quick) its own statistics would put
+    # the test rows' lower level far outside what it was trained on
+    validation_size = setting.n_val_rows / (setting.fit_end - setting.fit_start)
+    return {**setting.neural, "attn": attn, "random_state": seed, "scale": False, "validation_size": validation_size}
+
+
 def _informer(attn):
     def model(setting, seed):
         from informer_sk.forecaster import InformerForecaster
 
-        # scale=False: the data are on the protocol's z-scale already, which is what the
-        # forecaster's own scaling gives when it fits on all 16 months (its statistics are
-        # the first 12's); fitted on fewer months (--quick) its own statistics would put
-        # the test rows' lower level far outside what it was trained on
-        params = {**setting.neural, "attn": attn, "random_state": seed, "scale": False}
-        params["validation_size"] = setting.n_val_rows / (setting.fit_end - setting.fit_start)
+        params = _informer_params(setting, attn, seed)
         t = time.perf_counter()
         fitted = [
             InformerForecaster(**{**params, **overrides}).fit(setting.fit_frame, fh=np.arange(1, setting.pred_len + 1))
@@ -336,15 +340,14 @@ def _informer_channel_independent(setting, seed):
     from informer_sk.forecaster import InformerForecaster
 
     frame = setting.fit_frame
-    params = {**setting.neural, "attn": "prob", "random_state": seed, "scale": False}
-    params["validation_size"] = setting.n_val_rows / (setting.fit_end - setting.fit_start)
     panel = pd.concat({c: frame[[c]].set_axis(["y"], axis=1) for c in frame.columns}, names=["column", "time"])
     t = time.perf_counter()
-    fitted = InformerForecaster(**params).fit(panel, fh=np.arange(1, setting.pred_len + 1))
+    forecaster = InformerForecaster(**_informer_params(setting, "prob", seed))
+    fitted = forecaster.fit(panel, fh=np.arange(1, setting.pred_len + 1))
     fit_s = time.perf_counter() - t
     t = time.perf_counter()
     forecast = np.concatenate(
-        [informer_windows_forecast(fitted, setting.data[[c]], setting.starts, series=c) for c in setting.data.columns],
+        [informer_windows_forecast(fitted, setting.data[[c]], setting.starts, series_id=c) for c in setting.data.columns],
         axis=-1,
     )
     return Forecasts(forecast, np.arange(len(setting.starts)), fit_s, time.perf_counter() - t, fitted)

@@ -430,7 +430,8 @@ def paired_training_steps(config, batch_size, repeats, variant, warmup=2, matmul
 
     first_call_s, _ = _timed(other)
     eager_flops = _count_flops(eager)
-    reference, reference_flops = _reference_matmul(config, batch_size, eager_flops)
+    if matmul:
+        reference, reference_flops = _reference_matmul(config, batch_size, eager_flops)
     for _ in range(warmup):
         eager()
         other()
@@ -758,6 +759,11 @@ def _eager_faster_by(pairs):
     return [v / e for e, v in zip(pairs["eager_s"], pairs["variant_s"])]
 
 
+def _variant_faster_by(pairs):
+    """Per pair of :func:`paired_training_steps`: eager's seconds over the variant's."""
+    return [1 / ratio for ratio in _eager_faster_by(pairs)]
+
+
 def _report_training(config, batch_size, repeats):
     r = training_step(config, batch_size, repeats)
     step = _median(r["step_s"])
@@ -896,7 +902,7 @@ def _report_variants(config, batch_size, repeats, run_compile, allocator_pairs):
         print("- torch.compile: not measured in --quick (compilation takes minutes here).")
     for variant in variants:
         r = paired_training_steps(config, batch_size, repeats, variant)
-        ratios = [e / v for e, v in zip(r["eager_s"], r["variant_s"])]
+        ratios = _variant_faster_by(r)
         print(f"- {variant}: eager {_spread(r['eager_s'])} s/step, {variant} "
               f"{_spread(r['variant_s'])} s/step, speed-up per pair {_spread(ratios)}, "
               f"first call {r['first_call_s']:.1f} s (load {_load()})")  # fmt: skip
@@ -912,7 +918,7 @@ def _report_compiled(config, batch_size, repeats):
     print("| figure | median [min, max] |\n|---|---|")
     print(f"| eager wall s/step | {_spread(r['eager_s'])} |")
     print(f"| compiled (`network.forward`, default mode) wall s/step | {_spread(r['variant_s'])} |")
-    print(f"| compiled faster, per pair | {_spread([e / v for e, v in zip(r['eager_s'], r['variant_s'])])} |")
+    print(f"| compiled faster, per pair | {_spread(_variant_faster_by(r))} |")
     print(f"| first compiled call (compilation), s | {r['first_call_s']:.1f} |")
     print(f"| fp32 matmul GFLOP/s (same pairs) | {_spread(rates, 1e-9)} |")
     for name, key in (("eager", "eager_s"), ("compiled", "variant_s")):
