@@ -22,6 +22,9 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # MathJax's files copied into the site (_static/mathjax), so the formulas render
+    # without a network; it sets mathjax_path to them
+    "sphinx-mathjax-offline",
     "numpydoc",
     "myst_parser",
 ]

@@ -138,11 +138,28 @@ def test_the_docs_extra_installs_what_the_build_and_examples_import():
     ]["docs"]
     names = {re.split(r"[<>=!~ \[]", requirement)[0].lower() for requirement in extra}
     assert {"sphinx", "pydata-sphinx-theme", "numpydoc", "myst-parser"} <= names
+    assert "sphinx-mathjax-offline" in names  # the formulas render without a network
     assert {m for modules in PAGE_NEEDS.values() for m in modules} <= names
 
 
+def test_the_configuration_serves_mathjax_from_the_site():
+    pytest.importorskip("sphinx")
+    from sphinx.config import Config
+    from sphinx.util.tags import Tags
+
+    config = Config.read(DOCS, overrides={}, tags=Tags())
+    # the extension copies MathJax into the built site and points mathjax_path at that
+    # copy; the build test below checks the pages
+    assert "sphinx-mathjax-offline" in config.extensions
+
+
+def _remote_mathjax(html):
+    """The remote MathJax addresses a built page loads (a CDN, any scheme)."""
+    return re.findall(r"""(?:https?:)?//[^"'\s]*mathjax[^"'\s]*""", html, flags=re.IGNORECASE)
+
+
 def test_the_site_builds_with_warnings_as_errors(tmp_path):
-    for module in ("sphinx", "pydata_sphinx_theme", "numpydoc", "myst_parser"):
+    for module in ("sphinx", "pydata_sphinx_theme", "numpydoc", "myst_parser", "sphinx-mathjax-offline"):
         pytest.importorskip(module, reason="the Sphinx build needs the docs extra")
     html = tmp_path / "html"
     result = subprocess.run(
@@ -161,6 +178,11 @@ def test_the_site_builds_with_warnings_as_errors(tmp_path):
     for figure in ("sparsity", "attention_map", "active_queries", "forecast"):
         assert f"_images/{figure}.png" in model_page
         assert (html / "_images" / f"{figure}.png").exists()
+    # the formulas render offline: MathJax is served from the site, never a CDN
+    for page in html.rglob("*.html"):
+        assert not _remote_mathjax(page.read_text()), f"{page.name} loads MathJax remotely"
+    assert 'src="_static/mathjax/tex-chtml.js"' in model_page  # the page with formulas
+    assert (html / "_static" / "mathjax" / "tex-chtml.js").exists()
     api = (html / "api.html").read_text()
     for name in ("InformerForecaster", "load_ett", "load_csv", "sparsity_distribution"):
         assert name in api
