@@ -49,7 +49,8 @@ def loss_history(forecaster, *, plot=True, ax=None):
     history : pd.DataFrame
         One row per epoch, in training order (epochs of ``update(update_params=True)``
         follow those of ``fit``): ``epoch`` (counted within its fit or update),
-        ``train_loss``, ``val_loss`` (NaN without validation) and ``learning_rate``;
+        ``train_loss``, ``val_loss`` (NaN without validation), ``learning_rate`` and
+        ``seconds`` (the epoch's wall time);
         the column ``best`` is True on the row whose weights ``fit`` kept.
         Losses are mean squared errors on the standardised scale.
     figure : matplotlib Figure or None
@@ -65,13 +66,13 @@ def loss_history(forecaster, *, plot=True, ax=None):
     ... ).fit(load_airline(), fh=[1, 2, 3])
     >>> history, _ = loss_history(forecaster, plot=False)
     >>> list(history.columns)
-    ['epoch', 'train_loss', 'val_loss', 'learning_rate', 'best']
+    ['epoch', 'train_loss', 'val_loss', 'learning_rate', 'seconds', 'best']
     >>> int(history.loc[history["best"], "epoch"].iloc[0]) == forecaster.best_epoch_
     True
     """
     fitted = _fitted_params(forecaster)
     history = pd.DataFrame(
-        fitted["history"], columns=["epoch", "train_loss", "val_loss", "learning_rate"]
+        fitted["history"], columns=["epoch", "train_loss", "val_loss", "learning_rate", "seconds"]
     ).astype({"val_loss": "float64"})
     # the first fit's epochs come first; best_epoch_ counts within that fit
     history["best"] = np.arange(1, len(history) + 1) == fitted["best_epoch"]
@@ -414,7 +415,7 @@ def _run_attention(forecaster, y, X, *, n_windows=None, window=None):
     if X_frame is not None and not X_frame.index.equals(y_frame.index):
         raise ValueError("X must have the same index as y.")
 
-    starts = window_starts(len(y_frame), seq_len, pred_len).numpy()
+    starts = window_starts(len(y_frame), seq_len, pred_len)
     if not len(starts):
         raise ValueError(
             f"y has {len(y_frame)} time points; a window needs seq_len={seq_len} + "
@@ -430,8 +431,8 @@ def _run_attention(forecaster, y, X, *, n_windows=None, window=None):
     X_values = None if X_frame is None else fitted["X_scaler"].transform(X_frame.to_numpy(np.float64))
     marks = calendar_marks(y_frame.index, fitted["calendar"])
     series = SeriesTensors.from_arrays(y_values, X_values, marks, device)
-    windows = Windows(series, torch.as_tensor(starts), seq_len, label_len, pred_len)
-    x_enc, mark_enc, x_dec, mark_dec, _ = windows.batch(torch.arange(len(starts)))
+    windows = Windows(series, starts, seq_len, label_len, pred_len)
+    x_enc, mark_enc, x_dec, mark_dec, _ = windows.batch(torch.arange(len(starts), device=device))
     network = fitted["network"]
     # the same seed as predict: the ProbSparse key sample is the one predict uses
     with seeded(fitted["seed"], device), torch.inference_mode():

@@ -596,7 +596,8 @@ class InformerForecaster(BaseForecaster):
                 periods = _best_residual_periods(windows, self.residual_sp)
             config = self._network_config(series, y.shape[1], pred_len, spec, n_series, periods)
             with seeded(seed, device):
-                network = Informer(config).to(device)
+                with torch.device(device):
+                    network = Informer(config)
                 history, best_epoch = train_network(
                     network,
                     self._windows(series, train_starts, pred_len),
@@ -716,7 +717,7 @@ class InformerForecaster(BaseForecaster):
         series = SeriesTensors.concat(tensors)
         starts = torch.arange(len(tensors), device=self.device_) * (self.seq_len + self.pred_len_)
         windows = self._windows(series, starts, self.pred_len_)
-        idx = torch.arange(len(tensors))
+        idx = torch.arange(len(tensors), device=self.device_)
         x_enc, mark_enc, x_dec, mark_dec, _ = windows.batch(idx)
         with seeded(self.seed_, self.device_), torch.inference_mode():
             self.network_.eval()
@@ -890,10 +891,10 @@ class InformerForecaster(BaseForecaster):
                     offset = sum(len(t) for t in tensors)
                     tensors.append(_to_tensors(context_y, context_X, context, self.calendar_,
                                                self.device_, n_series))  # fmt: skip
-                    starts.append(new.to(self.device_) + offset)
+                    starts.append(new + offset)
             contexts[key] = _tail(context, keep)
         if tensors:
-            self._fine_tune(SeriesTensors.concat(tensors), torch.cat(starts))
+            self._fine_tune(SeriesTensors.concat(tensors), np.concatenate(starts))
         self._contexts = contexts
         return self
 
@@ -971,10 +972,10 @@ class InformerForecaster(BaseForecaster):
         for name in ("network_", "pretrained_network_"):
             if isinstance(state.get(name), tuple):
                 config, weights = state[name]
-                with torch.random.fork_rng(devices=[]):  # initial weights, about to be replaced
-                    network = Informer(config)
+                with torch.random.fork_rng(devices=[]), torch.device(device):
+                    network = Informer(config)  # initial weights, about to be replaced
                 network.load_state_dict(weights)
-                state[name] = network.to(device).eval()
+                state[name] = network.eval()
         if "device_" in state:
             state["device_"] = device
         self.__dict__.update(state)
@@ -1020,12 +1021,14 @@ _STATE_FORMAT = 2
 
 def _best_residual_periods(windows, sp, batch_size=1024):
     """The number of seasons whose mean, alone, forecasts ``windows`` with the lowest MSE."""
-    n_max, errors = windows.seq_len // sp, torch.zeros(windows.seq_len // sp, dtype=torch.float64)
-    for idx in torch.arange(len(windows)).split(batch_size):
+    device = windows.series.values.device
+    n_max = windows.seq_len // sp
+    errors = torch.zeros(n_max, dtype=torch.float64, device=device)
+    for idx in torch.arange(len(windows), device=device).split(batch_size):
         x_enc, _, _, _, target = windows.batch(idx)
         for k in range(1, n_max + 1):
             baseline = seasonal_baseline(x_enc, sp, k, target.shape[1], target.shape[2])
-            errors[k - 1] += ((baseline - target) ** 2).sum().double().cpu()
+            errors[k - 1] += ((baseline - target) ** 2).sum().double()
     return int(errors.argmin()) + 1
 
 

@@ -27,6 +27,7 @@ import contextlib
 import copy
 import logging
 import math
+import time
 import warnings
 
 import torch
@@ -50,18 +51,34 @@ def resolve_device(device):
         return torch.device(device)
     if torch.cuda.is_available():
         return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+    if _mps_available():
         return torch.device("mps")
     return torch.device("cpu")
 
 
 @contextlib.contextmanager
-def seeded(seed, device):
-    """Run a block with torch's RNG seeded, restoring the caller's RNG state after."""
-    devices = [device] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        yield
+def seeded(seed, device=None):
+    """Run a block with torch's RNG seeded, restoring the caller's RNG state after.
+
+    ``torch.manual_seed`` seeds the CPU and every CUDA device (and MPS): the state of
+    each is saved and put back, so the caller's RNG is untouched whichever device the
+    block used.
+    """
+    cuda = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    mps = getattr(torch, "mps", None)
+    mps_state = mps.get_rng_state() if _mps_available() else None
+    try:
+        with torch.random.fork_rng(devices=cuda):
+            torch.manual_seed(seed)
+            yield
+    finally:
+        if mps_state is not None:
+            mps.set_rng_state(mps_state)
+
+
+def _mps_available():
+    mps = getattr(torch.backends, "mps", None)
+    return mps is not None and mps.is_available()
 
 
 @contextlib.contextmanager
@@ -230,13 +247,14 @@ def _bar_losses(record):
 
 @torch.no_grad()
 def _evaluate(network, windows, batch_size, loss, precision="fp32"):
+    """Mean loss over ``windows``, in batches; one host sync at the end."""
     network.eval()
-    total, n = 0.0, len(windows)
-    for start in range(0, n, batch_size):
-        idx = torch.arange(start, min(start + batch_size, n))
-        with autocast(precision, windows.series.values.device):
-            total += _forward_loss(network, windows, idx, loss).item() * len(idx)
-    return total / n
+    device = windows.series.values.device
+    total = torch.zeros((), device=device)
+    for idx in torch.arange(len(windows), device=device).split(batch_size):
+        with autocast(precision, device):
+            total += _forward_loss(network, windows, idx, loss) * len(idx)
+    return total.item() / len(windows)
 
 
 def train_network(network, train_windows, val_windows=None, **settings):
@@ -261,6 +279,8 @@ def train_network(network, train_windows, val_windows=None, **settings):
     train_windows, val_windows : informer_sk.windows.Windows
     epochs, batch_size, learning_rate, patience, lradj, gradient_clip, precision, verbose
         Keyword-only; as the forecaster's parameters of the same names.
+    inference_batch_size : int, optional
+        Keyword-only; windows per forward pass of the validation; ``batch_size`` if None.
     loss : callable, default=torch.nn.functional.mse_loss
         Keyword-only; ``loss(network_output, target)`` gives the scalar to minimise,
         in training and validation: e.g. :func:`pinball_loss` or :func:`gaussian_nll`
@@ -270,7 +290,7 @@ def train_network(network, train_windows, val_windows=None, **settings):
     -------
     history : list of dict
         One dict per epoch: ``epoch``, ``train_loss``, ``val_loss`` (None without
-        validation), ``learning_rate``.
+        validation), ``learning_rate``, ``seconds`` (the epoch's wall time).
     best_epoch : int
         The epoch whose weights the network holds on return.
 
@@ -293,6 +313,14 @@ def train_network(network, train_windows, val_windows=None, **settings):
         )
     if "state" in best:
         network.load_state_dict(best["state"])
+        if best["epoch"] != len(history):
+            message = (
+                f"kept the weights of epoch {best['epoch']}, the lowest validation loss "
+                f"({best['loss']:.5g}); the last epoch trained was {len(history)}"
+            )
+            logger.info(message)
+            if settings.get("verbose"):
+                tqdm.write(message)
     network.eval()
     return history, best.get("epoch", len(history))
 
@@ -305,6 +333,20 @@ def adam(parameters, learning_rate, device):
     """
     fused = True if torch.device(device).type in ("cpu", "cuda") else None  # None: torch's default
     return torch.optim.Adam(parameters, lr=learning_rate, fused=fused)
+
+
+# steps between two checks of the running loss on the host: each check waits for the
+# device to finish its queue, so checking every step would starve a GPU
+CHECK_EVERY = 50
+
+
+def _diverged(what, value, epoch, settings):
+    return TrainingDiverged(
+        f"Training diverged: the {what} became {value} in epoch {epoch}. Lower "
+        f"learning_rate (now {settings['learning_rate']:g}), set gradient_clip (now "
+        f"{settings['gradient_clip']}; e.g. 1.0), or keep scale=True so the network sees "
+        "standardised data."
+    )
 
 
 def _train_epochs(
@@ -323,63 +365,65 @@ def _train_epochs(
     precision="fp32",
     verbose=False,
     loss=F.mse_loss,
+    inference_batch_size=None,
 ):
     """The epochs of :func:`train_network`; appends to ``history``, fills ``best``.
 
     ``best`` holds the best validated epoch so far (``epoch``, ``loss``, ``state``),
-    so an interrupted run can still return it.
+    so an interrupted run can still return it. The running loss stays on the device
+    and is read every :data:`CHECK_EVERY` steps and at the end of each epoch.
     """
+    settings = {"learning_rate": learning_rate, "gradient_clip": gradient_clip}
     n = len(train_windows)
     device = train_windows.series.values.device
     optimizer = adam(network.parameters(), learning_rate, device)
-    stale = 0
+    stale, started = 0, time.perf_counter()
     for epoch in range(1, epochs + 1):
+        epoch_started = time.perf_counter()
         lr = learning_rate * (0.5 ** (epoch - 1) if lradj == "type1" else 1.0)
         for group in optimizer.param_groups:
             group["lr"] = lr
         network.train()
-        order = torch.randperm(n, device=device)
-        batches = range(0, n, batch_size)
-        # one bar per epoch, kept on screen, ending with the epoch's losses
+        batches = torch.randperm(n, device=device).split(batch_size)
+        # one bar per epoch, kept on screen, ending with the epoch's losses and time
         bar = tqdm(total=len(batches), desc=f"epoch {epoch}/{epochs}", disable=not verbose)
-        total = 0.0
-        for start in batches:
-            idx = order[start : start + batch_size]
+        total = torch.zeros((), device=device)
+        for step, idx in enumerate(batches, start=1):
             with autocast(precision, device):  # backward runs outside, as torch advises
                 batch_loss = _forward_loss(network, train_windows, idx, loss)
-            if not torch.isfinite(batch_loss):
-                raise TrainingDiverged(
-                    f"Training diverged: the loss became {batch_loss.item()} in epoch {epoch}. "
-                    f"Lower learning_rate (now {learning_rate:g}), set gradient_clip "
-                    f"(now {gradient_clip}; e.g. 1.0), or keep scale=True so the network "
-                    "sees standardised data."
-                )
             optimizer.zero_grad(set_to_none=True)
             batch_loss.backward()
             if gradient_clip is not None:
                 torch.nn.utils.clip_grad_norm_(network.parameters(), gradient_clip)
             optimizer.step()
-            total += batch_loss.item() * len(idx)
-            bar.set_postfix(train_loss=f"{total / (start + len(idx)):.4f}", refresh=False)
+            total += batch_loss.detach() * len(idx)
+            if step % CHECK_EVERY == 0 or step == len(batches):
+                running = total.item() / min(step * batch_size, n)  # the host waits here
+                if not math.isfinite(running):
+                    raise _diverged("training loss", running, epoch, settings)
+                bar.set_postfix(train_loss=f"{running:.4f}", refresh=False)
             bar.update()
-        record = {"epoch": epoch, "train_loss": total / n, "val_loss": None, "learning_rate": lr}
+        record = {"epoch": epoch, "train_loss": total.item() / n, "val_loss": None, "learning_rate": lr}
         if val_windows is not None:
-            record["val_loss"] = _evaluate(network, val_windows, batch_size, loss, precision)
+            record["val_loss"] = _evaluate(
+                network, val_windows, inference_batch_size or batch_size, loss, precision
+            )
             if not math.isfinite(record["val_loss"]):
-                raise TrainingDiverged(
-                    f"Training diverged: the validation loss became {record['val_loss']} "
-                    f"in epoch {epoch}. Lower learning_rate (now {learning_rate:g}), set "
-                    f"gradient_clip (now {gradient_clip}; e.g. 1.0), or keep scale=True."
-                )
-        bar.set_postfix(_bar_losses(record))
-        bar.close()
+                raise _diverged("validation loss", record["val_loss"], epoch, settings)
+        record["seconds"] = time.perf_counter() - epoch_started
         history.append(record)
+        elapsed = time.perf_counter() - started
+        left = elapsed / epoch * (epochs - epoch)  # at most: early stopping may end sooner
+        bar.set_postfix({**_bar_losses(record), "s": f"{record['seconds']:.1f}", "left": f"<{left:.0f}s"})
+        bar.close()
         logger.info(
-            "epoch %d/%d: train loss %.5f, validation loss %s",
+            "epoch %d/%d: train loss %.5f, validation loss %s, %.1f s (at most %.0f s left)",
             epoch,
             epochs,
             record["train_loss"],
             "-" if record["val_loss"] is None else f"{record['val_loss']:.5f}",
+            record["seconds"],
+            left,
         )
         if val_windows is None:
             continue
@@ -390,5 +434,5 @@ def _train_epochs(
         else:
             stale += 1
             if stale >= patience:
-                logger.info("early stopping after epoch %d; best epoch %d", epoch, best["epoch"])
+                logger.info("early stopping after epoch %d", epoch)
                 break

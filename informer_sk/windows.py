@@ -92,6 +92,11 @@ class Windows:
     label_len: int
     pred_len: int
 
+    def __post_init__(self):
+        # starts may come as numpy or a CPU tensor: held on the series' device, so that
+        # the indices of a batch (made there by the caller) and the rows gathered agree
+        self.starts = torch.as_tensor(self.starts, dtype=torch.long, device=self.series.values.device)
+
     def __len__(self):
         return self.starts.shape[0]
 
@@ -119,14 +124,14 @@ class Windows:
 
 
 def window_starts(n_rows, seq_len, pred_len, first_target_row=0):
-    """Starts of every window whose target fits in ``n_rows`` rows.
+    """Starts of every window whose target fits in ``n_rows`` rows, as an int64 array.
 
     Only windows whose target begins at or after ``first_target_row`` are kept (used to
     take the validation windows from the tail, and the windows of new data in update).
     """
     first = max(0, first_target_row - seq_len)
     last = n_rows - seq_len - pred_len
-    return torch.arange(first, last + 1) if last >= first else torch.arange(0)
+    return np.arange(first, max(first, last + 1), dtype=np.int64)
 
 
 def split_starts(n_rows, seq_len, pred_len, n_val_rows):
@@ -155,7 +160,7 @@ def panel_starts(lengths, seq_len, pred_len, n_val_rows):
         if v is not None:
             val.append(v + offset)
         offset += n_rows
-    return torch.cat(train), torch.cat(val) if val else None
+    return np.concatenate(train), np.concatenate(val) if val else None
 
 
 def split_panel(frame):

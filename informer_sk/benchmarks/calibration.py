@@ -88,7 +88,7 @@ def informer_windows_quantiles(forecaster, frame, starts, alpha, batch_size=256)
     network, out = forecaster.network_.eval(), []
     with seeded(forecaster.seed_, forecaster.device_), torch.inference_mode():
         for first in range(0, len(windows), batch_size):
-            idx = torch.arange(first, min(first + batch_size, len(windows)))
+            idx = torch.arange(first, min(first + batch_size, len(windows)), device=forecaster.device_)
             out.append(network(*windows.batch(idx)[:4]).cpu().numpy())  # (b, pred_len, C, n)
     out = np.concatenate(out).astype(np.float64)
     n, pred_len, n_columns, _ = out.shape

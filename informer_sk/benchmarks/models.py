@@ -279,7 +279,7 @@ def informer_windows_forecast(forecaster, frame, starts, batch_size=256, series_
     network, out = forecaster.network_.eval(), []
     with seeded(forecaster.seed_, forecaster.device_), torch.inference_mode():
         for first in range(0, len(windows), batch_size):
-            idx = torch.arange(first, min(first + batch_size, len(windows)))
+            idx = torch.arange(first, min(first + batch_size, len(windows)), device=forecaster.device_)
             out.append(network(*windows.batch(idx)[:4]).cpu().numpy())  # (b, pred_len, C)
     forecast = np.concatenate(out).astype(np.float64)
     return forecast * scaler.scale_ + scaler.mean_ if scaler.with_std else forecast

@@ -1,0 +1,81 @@
+"""Every tensor of every public path lives on the forecaster's device.
+
+On a CPU-only machine a GPU's failure mode is reproduced by making torch's default
+device ``meta``: a tensor created without an explicit device then lands on ``meta``,
+and the first operation mixing it with the forecaster's (CPU) tensors, or reading its
+values, raises. A path that passes here builds every tensor on the device it was
+given, which is what running on CUDA or MPS needs.
+"""
+
+import contextlib
+
+import numpy as np
+import pytest
+import torch
+
+from informer_sk import InformerForecaster, diagnostics
+from tests.conftest import SMALL, hourly, panel
+
+
+@contextlib.contextmanager
+def stray_tensors_on_meta():
+    torch.set_default_device("meta")
+    try:
+        yield
+    finally:
+        torch.set_default_device(None)
+
+
+def test_the_meta_default_catches_a_tensor_made_without_a_device():
+    with stray_tensors_on_meta(), pytest.raises((RuntimeError, NotImplementedError)):
+        torch.ones(3, device="cpu") + torch.arange(3)
+
+
+PARAMS = {**SMALL, "seq_len": 16, "label_len": 8, "train_epochs": 1, "validation_size": 0.25}
+FH = np.arange(1, 5)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"residual_sp": 4, "residual_periods": "auto", "revin": True},
+        {"loss": "quantile", "attn": "full", "distil": False},
+        {"loss": "normal", "embed": "fixed"},
+    ],
+    ids=["point", "residual-auto", "quantile", "normal"],
+)
+def test_fit_update_and_every_predict_on_the_device(params):
+    y = hourly(300, n_columns=2)
+    X = hourly(300 + 24, seed=1).rename(columns={"c0": "x"})
+    forecaster = InformerForecaster(**PARAMS, **params)
+    with stray_tensors_on_meta():
+        forecaster.fit(y.iloc[:250], X=X.iloc[:250], fh=FH)
+        forecaster.update(y.iloc[250:270], X=X.iloc[250:270], update_params=True)
+        forecaster.update(y.iloc[270:], X=X.iloc[270:300], update_params=False)
+        future = X.iloc[300:304]
+        assert np.isfinite(forecaster.predict(X=future).to_numpy()).all()
+        if params.get("loss") in ("quantile", "normal"):
+            forecaster.predict_interval(X=future, coverage=0.8)
+            forecaster.predict_quantiles(X=future, alpha=[0.1, 0.9])
+            forecaster.predict_var(X=future)
+        if params.get("loss") == "normal":
+            forecaster.predict_proba(X=future)
+
+
+def test_pretrain_then_fit_on_the_device():
+    data = panel(a=hourly(200), b=hourly(200, seed=1, start="2021-04-01"))
+    forecaster = InformerForecaster(**PARAMS, series_embedding=True, fine_tune_epochs=1)
+    with stray_tensors_on_meta():
+        forecaster.pretrain(data, fh=FH)
+        forecaster.fit(hourly(120, seed=2), fh=FH)
+        assert np.isfinite(forecaster.predict().to_numpy()).all()
+
+
+def test_diagnostics_on_the_device():
+    y = hourly(300)
+    forecaster = InformerForecaster(**PARAMS).fit(y, fh=FH)
+    with stray_tensors_on_meta():
+        diagnostics.sparsity_distribution(forecaster, y, n_windows=4, plot=False)
+        diagnostics.attention_map(forecaster, y, plot=False)
+        diagnostics.active_queries(forecaster, y, plot=False)
