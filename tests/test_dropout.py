@@ -69,7 +69,7 @@ def test_keep_mask_at_extreme_p(p, kept):
     assert keep_mask((1000,), p).float().mean().item() == kept
 
 
-def test_training_step_draws_no_bernoulli_masks_on_the_cpu():
+def test_draws_no_bernoulli_masks_on_the_cpu():
     from torch.utils._python_dispatch import TorchDispatchMode
 
     class Ops(TorchDispatchMode):
@@ -81,56 +81,19 @@ def test_training_step_draws_no_bernoulli_masks_on_the_cpu():
             self.names.add(func.__name__.split(".")[0])
             return func(*args, **(kwargs or {}))
 
-    config = InformerConfig(enc_in=1, dec_in=1, c_out=1, seq_len=16, label_len=8, pred_len=4, d_model=8,
-                            n_heads=2, d_ff=16, dropout=0.1)  # fmt: skip
-    network = Informer(config).train()
-    x_enc, x_dec = torch.randn(2, 16, 1), torch.randn(2, 12, 1)
+    x = torch.randn(64, 32, requires_grad=True)
     with Ops() as ops:
-        network(x_enc, torch.zeros(2, 16, 0), x_dec, torch.zeros(2, 12, 0)).sum().backward()
-    assert "mm" in ops.names or "addmm" in ops.names
+        Dropout(0.1).train()(x).sum().backward()
+    assert "mul" in ops.names
     assert not {"bernoulli", "bernoulli_", "native_dropout"} & ops.names
+    with Ops() as ops:
+        torch.nn.Dropout(0.1).train()(x)
+    assert {"bernoulli", "bernoulli_", "native_dropout"} & ops.names  # what it replaces
 
 
-def test_in_place_writes_the_out_of_place_result_into_its_input():
-    torch.manual_seed(2)
-    x = torch.randn(64, 32)
-    torch.manual_seed(3)
-    out = Dropout(0.5).train()(x.clone())
-    torch.manual_seed(3)
-    same = x.clone()
-    assert Dropout(0.5, inplace=True).train()(same) is same
-    assert torch.equal(same, out)
-
-
-def _without_in_place(network):
-    for module in network.modules():
-        if isinstance(module, Dropout):
-            module.inplace = False
-    return network
-
-
-@pytest.mark.parametrize("activation", ["gelu", "relu"])
-@pytest.mark.parametrize("attn", ["prob", "full"])
-def test_in_place_dropout_gives_the_out_of_place_forward_and_gradients(activation, attn):
-    import copy
-
-    config = InformerConfig(enc_in=2, dec_in=2, c_out=2, seq_len=16, label_len=8, pred_len=4, d_model=8, n_heads=2,
-                            d_ff=16, dropout=0.3, activation=activation, attn=attn, mark_sizes=(13, 32))  # fmt: skip
-    torch.manual_seed(0)
-    network = Informer(config).train()
-    reference = _without_in_place(copy.deepcopy(network))
-    x_enc, x_dec = torch.randn(3, 16, 2), torch.randn(3, 12, 2)
-    marks_enc, marks_dec = torch.randint(0, 13, (3, 16, 2)), torch.randint(0, 13, (3, 12, 2))
-    outputs, grads = [], []
-    for net in (network, reference):
-        torch.manual_seed(5)  # the same masks
-        out = net(x_enc, marks_enc, x_dec, marks_dec)
-        out.square().mean().backward()
-        outputs.append(out)
-        grads.append([p.grad for p in net.parameters()])
-    torch.testing.assert_close(outputs[0], outputs[1], rtol=0, atol=0)
-    for a, b in zip(*grads):
-        torch.testing.assert_close(a, b, rtol=0, atol=0)
+def test_refuses_in_place():
+    with pytest.raises(TypeError):
+        Dropout(0.5, inplace=True)
 
 
 def test_compiles_without_graph_breaks():

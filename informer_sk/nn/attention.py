@@ -64,15 +64,6 @@ def _softmax_attention(q, k, v, mask, dropout):
     return dropout(weights) @ v, weights
 
 
-def _explicit_dropout(dropout, q):
-    """Whether attention dropout runs as our ``Dropout`` on explicit weights.
-
-    On the CPU, scaled_dot_product_attention with dropout takes its unfused path
-    anyway (explicit weights), and draws the mask with the slower ``bernoulli_``.
-    """
-    return dropout.training and dropout.p > 0.0 and q.device.type == "cpu"
-
-
 class FullAttention(nn.Module):
     """Canonical scaled dot-product attention, softmax(QK^T/√D)V.
 
@@ -108,7 +99,7 @@ class FullAttention(nn.Module):
             (B, H, L_Q, D).
         info : dict or None
         """
-        if not (return_attention or _explicit_dropout(self.dropout, q)):
+        if not return_attention:
             p = self.dropout.p if self.training else 0.0
             return F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=self.causal), None
         mask = None
@@ -194,7 +185,7 @@ class ProbSparseAttention(nn.Module):
         mask = None
         if self.causal:
             mask = index >= torch.arange(L_K, device=q.device)  # (B, H, u, L_K)
-        if return_attention or _explicit_dropout(self.dropout, q):
+        if return_attention:
             out_top, weights = _softmax_attention(q_top, k, v, mask, self.dropout)
         else:
             p = self.dropout.p if self.training else 0.0
@@ -227,7 +218,8 @@ class AttentionLayer(nn.Module):
 
     def __init__(self, attention, d_model, n_heads):
         super().__init__()
-        assert d_model % n_heads == 0
+        if d_model % n_heads:
+            raise ValueError(f"n_heads={n_heads} must divide d_model={d_model}")
         self.attention = attention
         self.n_heads = n_heads
         self.query_projection = nn.Linear(d_model, d_model)
@@ -235,7 +227,7 @@ class AttentionLayer(nn.Module):
         self.value_projection = nn.Linear(d_model, d_model)
         self.out_projection = nn.Linear(d_model, d_model)
 
-    def forward(self, queries, keys, values, return_attention=False, n_outputs=None):
+    def forward(self, queries, keys, values, return_attention=False):
         """Multi-head attention of ``queries`` over ``keys``/``values``.
 
         Parameters
@@ -246,49 +238,19 @@ class AttentionLayer(nn.Module):
             (B, L_K, d_model).
         return_attention : bool, default=False
             Also return the inner attention's diagnostics.
-        n_outputs : int or None, default=None
-            Only the last ``n_outputs`` query rows are wanted: the output
-            projection runs on those rows alone. Every query still takes part
-            in the attention (ProbSparse selects among all of them).
 
         Returns
         -------
         out : torch.Tensor
-            (B, L_Q, d_model), or (B, n_outputs, d_model).
+            (B, L_Q, d_model).
         info : dict or None
         """
         B, L_Q, d_model = queries.shape
         L_K = keys.size(1)
         H = self.n_heads
-        q, k, v = self._project(queries, keys, values)  # each (B, L, d_model)
-        q = q.view(B, L_Q, H, -1).transpose(1, 2)  # (B, H, L_Q, D)
-        k = k.view(B, L_K, H, -1).transpose(1, 2)  # (B, H, L_K, D)
-        v = v.view(B, L_K, H, -1).transpose(1, 2)  # (B, H, L_K, D)
+        q = self.query_projection(queries).view(B, L_Q, H, -1).transpose(1, 2)  # (B, H, L_Q, D)
+        k = self.key_projection(keys).view(B, L_K, H, -1).transpose(1, 2)  # (B, H, L_K, D)
+        v = self.value_projection(values).view(B, L_K, H, -1).transpose(1, 2)  # (B, H, L_K, D)
         out, info = self.attention(q, k, v, return_attention)
-        if n_outputs is not None:
-            out = out[:, :, -n_outputs:]  # (B, H, n_outputs, D)
-        out = out.transpose(1, 2).reshape(B, out.size(2), d_model)  # (B, L_out, H * D)
+        out = out.transpose(1, 2).reshape(B, L_Q, d_model)  # (B, L_Q, H * D)
         return self.out_projection(out), info
-
-    def _project(self, queries, keys, values):
-        """Query, key and value projections, as one matmul where the inputs are one tensor.
-
-        Self-attention projects the same tensor three times and cross-attention
-        projects the encoder output twice: concatenating the weights makes one
-        wider matmul that reads its input once. Each output column is the same
-        dot product as with separate layers.
-        """
-        projections = (self.query_projection, self.key_projection, self.value_projection)
-        if queries is keys and keys is values:
-            return _fused_linear(queries, projections)
-        q = self.query_projection(queries)
-        if keys is values:
-            return (q, *_fused_linear(keys, projections[1:]))
-        return q, self.key_projection(keys), self.value_projection(values)
-
-
-def _fused_linear(x, linears):
-    """``[linear(x) for linear in linears]`` computed as one matmul."""
-    weight = torch.cat([linear.weight for linear in linears])  # (n * d_out, d_in)
-    bias = torch.cat([linear.bias for linear in linears])  # (n * d_out,)
-    return F.linear(x, weight, bias).chunk(len(linears), dim=-1)

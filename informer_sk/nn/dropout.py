@@ -8,8 +8,8 @@ a threshold: each element is kept with probability 1 - p (p rounded to a multipl
 2**-32, finer than torch's 24-bit uniform floats) and the kept ones are scaled by
 1 / (1 - p), the same distribution as torch's dropout from another random stream.
 The generator is seeded from torch's, so ``torch.manual_seed`` still makes training
-reproducible. On GPUs, where torch fuses dropout into one kernel, it is
-``torch.nn.Dropout``. Under ``torch.compile`` the mask is drawn by a custom operator
+reproducible. On any other device it is torch's own dropout (one fused kernel on
+GPUs). Under ``torch.compile`` the mask is drawn by a custom operator
 (``informer_sk::keep_mask``), opaque to the compiler, so the graph does not break at
 every dropout and the multiplies fuse with their neighbours.
 """
@@ -32,10 +32,10 @@ def keep_mask(shape, p):
     value is at least ``round(p * 2**32) - 2**31``.
     """
     n = math.prod(shape)
-    seed = int(torch.randint(2**62, ()))
+    seed = int(torch.randint(2**62, (), device="cpu"))
     bits = np.random.SFC64(seed).random_raw((n + 1) // 2).view(np.int32)[:n]
     threshold = min(round(p * 2**32) - 2**31, 2**31 - 1)
-    return torch.from_numpy(bits >= np.int32(threshold)).view(shape)
+    return torch.as_tensor(bits >= np.int32(threshold), device="cpu").view(shape)
 
 
 # numpy is invisible to torch.compile: as a custom operator the draw stays one opaque
@@ -54,18 +54,19 @@ def _(x, p):
 class Dropout(nn.Dropout):
     """``nn.Dropout`` (same ``p``, same distribution) with a cheaper mask on the CPU.
 
-    With ``inplace=True`` the mask multiplies ``x`` in place: no new output tensor,
-    whose fresh pages cost the CPU as much as the multiply on the large feed-forward
-    activations. Only for an ``x`` that nothing else reads later, including the
-    backward of the operation that made it (autograd raises if one does).
+    Parameters
+    ----------
+    p : float, default=0.5
+        Probability of zeroing an element, in training only.
     """
+
+    def __init__(self, p=0.5):
+        super().__init__(p)
 
     def forward(self, x):
         if not self.training or self.p == 0.0:
             return x
         if x.device.type != "cpu" or self.p == 1.0:
-            return F.dropout(x, self.p, True, self.inplace)  # fused on GPUs
-        # in place on the converted mask (a where() against scalars is 3x slower);
-        # under torch.compile the in-place multiplies fuse like any others
+            return F.dropout(x, self.p, True)  # fused into one kernel on GPUs
         mask = _keep_mask_op(x, self.p).to(x.dtype).mul_(1.0 / (1.0 - self.p))
-        return x.mul_(mask) if self.inplace else x * mask
+        return x * mask

@@ -167,7 +167,7 @@ class DataEmbedding(nn.Module):
         self.calendar_embedding = None
         if mark_sizes:
             self.calendar_embedding = CalendarEmbedding(mark_sizes, d_model, embed)
-        self.dropout = Dropout(dropout, inplace=True)  # on the sum, which nothing else reads
+        self.dropout = Dropout(dropout)
 
     def forward(self, x, x_mark):
         """Embed (B, L, c_in) values and (B, L, n_fields) marks as (B, L, d_model)."""

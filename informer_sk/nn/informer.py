@@ -153,14 +153,11 @@ class FeedForward(nn.Module):
         self.linear1 = nn.Linear(config.d_model, config.d_ff)
         self.activation = {"gelu": nn.GELU, "relu": nn.ReLU}[config.activation]()
         self.linear2 = nn.Linear(config.d_ff, config.d_model)
-        # in place: nothing reads a linear map's output in backward, nor GELU's output
-        # (its backward reads its input); ReLU's backward reads its output
-        self.activation_dropout = Dropout(config.dropout, inplace=config.activation != "relu")
-        self.dropout = Dropout(config.dropout, inplace=True)
+        self.dropout = Dropout(config.dropout)
 
     def forward(self, x):
         """Map (B, L, d_model) to (B, L, d_model)."""
-        x = self.activation_dropout(self.activation(self.linear1(x)))
+        x = self.dropout(self.activation(self.linear1(x)))
         return self.dropout(self.linear2(x))
 
 
@@ -173,7 +170,7 @@ class EncoderLayer(nn.Module):
         self.feed_forward = FeedForward(config)
         self.norm1 = nn.LayerNorm(config.d_model)
         self.norm2 = nn.LayerNorm(config.d_model)
-        self.dropout = Dropout(config.dropout, inplace=True)  # on the output projection's result
+        self.dropout = Dropout(config.dropout)
 
     def forward(self, x, return_attention=False):
         """Map (B, L, d_model) to (B, L, d_model) and the attention info or None."""
@@ -185,12 +182,7 @@ class EncoderLayer(nn.Module):
 class DistilLayer(nn.Module):
     """Self-attention distilling (Eq. 5): Conv1d, BatchNorm, ELU, then a stride-2 max-pool.
 
-    Halves the length: L -> ceil(L / 2). The layers are the original's (same
-    parameters and ``state_dict``), applied in the (B, L, d_model) layout the
-    attention layers use: the circular kernel-3 convolution is one matmul of the three
-    taps of every position against the flattened kernel, and BatchNorm sees the
-    B * L positions as rows. Transposing to (B, d_model, L) and back, as the
-    original does, costs two copies and a slower convolution backward.
+    Halves the length: L -> ceil(L / 2).
     """
 
     def __init__(self, d_model):
@@ -202,14 +194,9 @@ class DistilLayer(nn.Module):
 
     def forward(self, x):
         """Map (B, L, d_model) to (B, ceil(L / 2), d_model)."""
-        B, L, d_model = x.shape
-        padded = torch.cat([x[:, -1:], x, x[:, :1]], dim=1)  # circular: (B, L + 2, d_model)
-        # taps[b, t, c * 3 + k] = padded[b, t + k, c], the order of the (out, in, k) kernel
-        taps = padded.unfold(1, 3, 1).reshape(B, L, 3 * d_model)
-        x = F.linear(taps, self.conv.weight.view(d_model, 3 * d_model), self.conv.bias)
-        x = self.activation(self.norm(x.view(B * L, d_model))).view(B, L, d_model)
-        # pooling over time on the (B, d_model, L) view; the result is (B, L', d_model)-contiguous
-        return self.pool(x.transpose(1, 2)).transpose(1, 2)  # (B, ceil(L / 2), d_model)
+        x = self.conv(x.transpose(1, 2))  # (B, d_model, L)
+        x = self.pool(self.activation(self.norm(x)))  # (B, d_model, ceil(L / 2))
+        return x.transpose(1, 2)
 
 
 class Encoder(nn.Module):
@@ -261,9 +248,9 @@ class DecoderLayer(nn.Module):
         self.norm1 = nn.LayerNorm(config.d_model)
         self.norm2 = nn.LayerNorm(config.d_model)
         self.norm3 = nn.LayerNorm(config.d_model)
-        self.dropout = Dropout(config.dropout, inplace=True)  # on the output projections' results
+        self.dropout = Dropout(config.dropout)
 
-    def forward(self, x, memory, n_outputs=None, return_attention=False):
+    def forward(self, x, memory, return_attention=False, last_rows=None):
         """Decode ``x`` against the encoder output ``memory``.
 
         Parameters
@@ -272,22 +259,22 @@ class DecoderLayer(nn.Module):
             (B, L_dec, d_model).
         memory : torch.Tensor
             (B, L_enc, d_model).
-        n_outputs : int or None, default=None
-            Only compute the last ``n_outputs`` rows after self-attention.
-            Everything after self-attention is row-wise (cross-attention is
-            unmasked), so those rows are exactly what the full pass gives.
         return_attention : bool, default=False
             Also return both attentions' diagnostics.
+        last_rows : int or None, default=None
+            Only compute the last ``last_rows`` rows after self-attention: everything
+            after it is row-wise (cross-attention is unmasked), so those rows are what
+            the full pass gives.
 
         Returns
         -------
         x : torch.Tensor
-            (B, L_dec, d_model), or (B, n_outputs, d_model).
+            (B, L_dec, d_model), or (B, last_rows, d_model).
         self_info, cross_info : dict or None
         """
-        new_x, self_info = self.self_attention(x, x, x, return_attention, n_outputs)
-        if n_outputs is not None:
-            x = x[:, -n_outputs:]  # (B, n_outputs, d_model)
+        new_x, self_info = self.self_attention(x, x, x, return_attention)
+        if last_rows is not None:
+            x, new_x = x[:, -last_rows:], new_x[:, -last_rows:]  # (B, last_rows, d_model)
         x = self.norm1(x + self.dropout(new_x))
         new_x, cross_info = self.cross_attention(x, memory, memory, return_attention)
         x = self.norm2(x + self.dropout(new_x))
@@ -303,7 +290,7 @@ class Decoder(nn.Module):
         self.norm = nn.LayerNorm(config.d_model)
         self.projection = nn.Linear(config.d_model, config.c_out * config.n_outputs)
 
-    def forward(self, x, memory, n_outputs=None, return_attention=False):
+    def forward(self, x, memory, return_attention=False, last_rows=None):
         """Decode ``x`` against the encoder output ``memory``.
 
         Parameters
@@ -312,23 +299,23 @@ class Decoder(nn.Module):
             (B, L_dec, d_model).
         memory : torch.Tensor
             (B, L_enc, d_model).
-        n_outputs : int or None, default=None
-            Only the last ``n_outputs`` positions are wanted: the last layer
-            computes just those rows after its self-attention.
         return_attention : bool, default=False
             Also return every layer's attention diagnostics.
+        last_rows : int or None, default=None
+            Only the last ``last_rows`` positions are wanted: the last layer computes
+            just those rows after its self-attention.
 
         Returns
         -------
         out : torch.Tensor
-            (B, L_dec, c_out * n), or (B, n_outputs, c_out * n), n = ``config.n_outputs``.
+            (B, L_dec, c_out * n), or (B, last_rows, c_out * n), n = ``config.n_outputs``.
         self_infos, cross_infos : list
             Per layer, the attention info (dict) or None.
         """
         self_infos, cross_infos = [], []
         for i, layer in enumerate(self.layers):
-            n_rows = n_outputs if i == len(self.layers) - 1 else None
-            x, self_info, cross_info = layer(x, memory, n_rows, return_attention)
+            rows = last_rows if i == len(self.layers) - 1 else None
+            x, self_info, cross_info = layer(x, memory, return_attention, rows)
             self_infos.append(self_info)
             cross_infos.append(cross_info)
         return self.projection(self.norm(x)), self_infos, cross_infos
@@ -527,9 +514,9 @@ class Informer(nn.Module):
             series = self.series_embedding(series_id)  # (B, 1, d_model)
             enc_in, dec_in = enc_in + series, dec_in + series
         memory, enc_infos = self.encoder(enc_in, return_attention)
-        # diagnostics cover every decoder position, so they take the unshortened path
-        n_outputs = None if return_attention else pred_len
-        out, self_infos, cross_infos = self.decoder(dec_in, memory, n_outputs, return_attention)
+        # only the horizon's rows past the last self-attention (diagnostics see every row)
+        last_rows = None if return_attention else pred_len
+        out, self_infos, cross_infos = self.decoder(dec_in, memory, return_attention, last_rows)
         out = self.head(out[:, -pred_len:])  # (B, pred_len, c_out[, n_outputs])
         if self.config.residual_sp:
             config = self.config
