@@ -10,14 +10,18 @@
    standardised scale the paper reports;
 5. forecast the ``pred_len`` steps after the file's last timestamp; write them to CSV.
 
-The flags keep the names of the original ``main_informer.py`` where they mean the same.
+The flags keep the names of the original ``main_informer.py`` where they mean the same;
+each is also accepted with hyphens for underscores (``--pred-len`` for ``--pred_len``).
 """
 
-__all__ = ["main", "build_parser", "seasonal_period"]
+__all__ = ["main", "build_parser", "seasonal_period", "check_device"]
 
 import argparse
 import contextlib
+import copy
 import logging
+import os
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -26,6 +30,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from informer_sk import __version__
 from informer_sk.datasets import load_csv, load_ett
 
 logger = logging.getLogger(__name__)
@@ -43,14 +48,14 @@ _REMEMBER_DATA_WARNING = "The default of config ``remember_data``"
 _FEATURES_HELP = """\
 S: forecast the target alone; M: forecast every numeric column;
 MS: forecast the target with the other numeric columns as exogenous inputs. MS needs
-the covariates' future values: its real-future forecast is made only when the CSV ends
-with at least --pred_len rows whose target is empty and whose covariates are filled
-(for the held-out test the covariates are taken from the data)"""
+the covariates' future values: the CSV must end with at least --pred_len rows whose
+target is empty and whose covariates are filled (for the held-out test the covariates
+are taken from the data)"""
 
 
 # (flag, type, default, help) of flags kept from the original main_informer.py; the
 # defaults are CPU-sized: the original's are d_model 512, n_heads 8, d_ff 2048 and
-# 6 epochs at a learning rate of 1e-4
+# a learning rate of 1e-4
 _MODEL_FLAGS = [
     ("--seq_len", int, 96, "encoder input length"),
     ("--label_len", int, 48, "decoder start-token length"),
@@ -64,7 +69,7 @@ _MODEL_FLAGS = [
     ("--dropout", float, 0.05, "dropout rate"),
 ]
 _TRAINING_FLAGS = [
-    ("--train_epochs", int, 3, "most training epochs"),
+    ("--train_epochs", int, 6, "most training epochs"),
     ("--batch_size", int, 32, "batch size"),
     ("--learning_rate", float, 1e-3, "initial Adam learning rate, halved every epoch"),
     ("--patience", int, 3, "early-stopping patience, in epochs"),
@@ -75,6 +80,87 @@ _TRAINING_FLAGS = [
 def _periods(value):
     """``--residual_periods``: a positive integer or 'auto'."""
     return value if value == "auto" else int(value)
+
+
+def _separator(value):
+    """``--sep``: the typed two characters ``\\t`` stand for a tab."""
+    if not value:
+        raise argparse.ArgumentTypeError("the separator must not be empty")
+    return "\t" if value == "\\t" else value
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Help that lists each flag once, in its canonical spelling, not its aliases."""
+
+    def _format_action_invocation(self, action):
+        if len(action.option_strings) > 1 and action.option_strings[0].startswith("--"):
+            action = copy.copy(action)
+            action.option_strings = action.option_strings[:1]
+        return super()._format_action_invocation(action)
+
+
+def _add_flag(group, flag, **kwargs):
+    """Add ``flag`` (underscores, as in main_informer.py) and its hyphenated spelling."""
+    spellings = dict.fromkeys([flag, "--" + flag[2:].replace("_", "-")])
+    group.add_argument(*spellings, dest=flag[2:], **kwargs)
+
+
+def check_device(device):
+    """Raise unless torch can compute on ``device``; a front for the ``--device`` flag.
+
+    Parameters
+    ----------
+    device : str
+        ``"auto"`` or a torch device string (``"cpu"``, ``"cuda"``, ``"cuda:1"``,
+        ``"mps"``, ...).
+
+    Raises
+    ------
+    ValueError
+        If ``device`` is not a device name, or torch cannot make and read back a tensor
+        on it (no such hardware or driver, a backend torch was not built with, or
+        ``"meta"``, which holds no data); the message lists the devices present.
+
+    Examples
+    --------
+    >>> from informer_sk.cli import check_device
+    >>> check_device("cpu")
+    >>> check_device("banana")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: --device 'banana' is not a torch device name; available here: 'auto', 'cpu'...
+    """
+    if device == "auto":
+        return
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(
+            f"--device {device!r} is not a torch device name; available here: "
+            f"{_available_devices()}"
+        ) from None
+    try:
+        (torch.ones(2, device=parsed) * 2).sum().item()
+    # each backend fails its own way (AssertionError for CUDA in a CPU build,
+    # NotImplementedError, ModuleNotFoundError, RuntimeError): any failure means unusable
+    except Exception as err:  # noqa: BLE001
+        reason = (str(err).splitlines() or [type(err).__name__])[0]
+        reason = reason if len(reason) <= 120 else reason[:117] + "..."
+        raise ValueError(
+            f"--device {device!r} cannot be used on this machine ({reason}); "
+            f"available here: {_available_devices()}"
+        ) from None
+
+
+def _available_devices():
+    """The devices torch can use here, as a --device user would type them."""
+    names = ["auto", "cpu"]
+    if torch.cuda.is_available():
+        names += ["cuda"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        names.append("mps")
+    return ", ".join(repr(name) for name in names)
 
 
 def build_parser():
@@ -89,19 +175,33 @@ def build_parser():
         description=(
             "Train an Informer on a time series CSV (default: the bundled ETTh2), "
             "compare it with naive forecasts on a held-out test part, and forecast "
-            "the steps after the data's last timestamp."
+            "the steps after the data's last timestamp. Every flag may be spelled "
+            "with hyphens for underscores (--pred-len for --pred_len)."
         ),
+        formatter_class=_HelpFormatter,
+        # a prefix such as --pred would be ambiguous between the two spellings of a
+        # flag, and prefixes break whenever a flag is added: flags are typed in full
+        allow_abbrev=False,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     data = parser.add_argument_group("data")
     data.add_argument(
         "--data",
         metavar="PATH",
         help="CSV with a date column and numeric columns (default: bundled ETTh2)",
     )
-    data.add_argument(
-        "--date-col",
+    _add_flag(
+        data,
+        "--date_col",
         default="date",
         help="name of the CSV's timestamp column (default: %(default)s)",
+    )
+    _add_flag(
+        data,
+        "--sep",
+        type=_separator,
+        default=",",
+        help="the CSV's field separator, e.g. ';', or \\t for a tab (default: '%(default)s')",
     )
     data.add_argument(
         "--target",
@@ -119,8 +219,9 @@ def build_parser():
         help="pandas frequency alias of the CSV's timestamps, e.g. h, 15min, D "
         "(default: inferred)",
     )
-    data.add_argument(
-        "--test-size",
+    _add_flag(
+        data,
+        "--test_size",
         type=float,
         help="fraction of the rows held out at the end for testing; the 10%% of rows "
         "before them decide early stopping (default: the paper's split for the "
@@ -137,9 +238,7 @@ def build_parser():
 
     model = parser.add_argument_group("model (as in main_informer.py)")
     for flag, type_, default, help_ in _MODEL_FLAGS:
-        model.add_argument(
-            flag, type=type_, default=default, help=help_ + " (default: %(default)s)"
-        )
+        _add_flag(model, flag, type=type_, default=default, help=help_ + " (default: %(default)s)")
     model.add_argument(
         "--attn",
         choices=["prob", "full"],
@@ -151,14 +250,16 @@ def build_parser():
         action="store_true",
         help="reversible instance normalisation of every input window (not in the original)",
     )
-    model.add_argument(
+    _add_flag(
+        model,
         "--residual_sp",
         type=int,
         metavar="SP",
         help="forecast the correction to a seasonal naive forecast of period SP, e.g. 24 "
         "for hourly data (default: off, as in the original)",
     )
-    model.add_argument(
+    _add_flag(
+        model,
         "--residual_periods",
         type=_periods,
         default=1,
@@ -168,9 +269,7 @@ def build_parser():
     )
     train = parser.add_argument_group("training")
     for flag, type_, default, help_ in _TRAINING_FLAGS:
-        train.add_argument(
-            flag, type=type_, default=default, help=help_ + " (default: %(default)s)"
-        )
+        _add_flag(train, flag, type=type_, default=default, help=help_ + " (default: %(default)s)")
     train.add_argument(
         "--threads",
         type=int,
@@ -179,6 +278,12 @@ def build_parser():
         "more threads gain little, and on a machine busy with other work they wait "
         "on each other and can make training several times slower. Forecasts are "
         "reproducible for a given --seed and --threads",
+    )
+    train.add_argument(
+        "--device",
+        default="auto",
+        help="torch device to train and forecast on: auto (CUDA, then MPS, then the "
+        "CPU), cpu, cuda, cuda:1, mps, ... (default: %(default)s)",
     )
     parser.add_argument(
         "--verbose", action="store_true", help="log progress and training losses"
@@ -197,8 +302,11 @@ def main(argv=None):
     Returns
     -------
     exit_code : int
-        0 on success. Bad arguments or data exit through ``SystemExit(2)`` with the
-        reason on stderr, as argparse does.
+        0 on success. Bad flags exit through ``SystemExit(2)`` with the usage and the
+        reason on stderr, as argparse does; bad data or settings, an unreadable file
+        and a diverged training through ``SystemExit(2)`` with a one-line reason; an
+        interrupt through ``SystemExit(130)``. The forecast file is written only on
+        success, so a failed run leaves an earlier run's file as it was.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -208,12 +316,28 @@ def main(argv=None):
     )
     try:
         _run(args)
-    except ValueError as err:
-        # bad data or flags: report like argparse; --verbose also shows the traceback
+    except (ValueError, OSError, FloatingPointError) as err:
+        # bad data or settings, an unreadable file, a diverged training: one line,
+        # as argparse reports bad flags; --verbose also shows the traceback
         if args.verbose:
             logger.exception("the main job stopped")
-        parser.error(str(err))
+        parser.exit(2, f"{parser.prog}: error: {_reason(err)}{_not_written(args.output)}\n")
+    except KeyboardInterrupt:
+        parser.exit(130, f"{parser.prog}: interrupted{_not_written(args.output)}\n")
     return 0
+
+
+def _reason(err):
+    """An exception as one line for the user: an OSError as the file and its problem."""
+    if isinstance(err, OSError) and err.strerror and err.filename is not None:
+        return f"{err.filename}: {err.strerror}"
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+def _not_written(output):
+    """The end of a failed run's message: no forecast, and whose file is there."""
+    earlier = f"; {output} is from an earlier run" if Path(output).exists() else ""
+    return f" (no forecast written{earlier})"
 
 
 def _run(args):
@@ -226,9 +350,11 @@ def _run(args):
     max_test_size = 1 - VALIDATION_FRACTION
     if args.test_size is not None and not 0 < args.test_size < max_test_size:
         raise ValueError(
-            f"--test-size must be in (0, {max_test_size:g}): {VALIDATION_FRACTION:g} "
+            f"--test_size must be in (0, {max_test_size:g}): {VALIDATION_FRACTION:g} "
             f"of the rows validate and some must train; got {args.test_size}"
         )
+    check_device(args.device)
+    _check_output(Path(args.output))
 
     frame, source, bundled = _load_frame(args)
     target = args.target
@@ -247,7 +373,7 @@ def _run(args):
     if n_origins < 1:
         raise ValueError(
             f"the test part has {n_test} rows, fewer than --pred_len {pred_len}; "
-            "raise --test-size or lower --pred_len"
+            "raise --test_size or lower --pred_len"
         )
     n_test = n_origins * pred_len
     n_train = n_fit - int(round(n_fit * validation_size))
@@ -302,14 +428,6 @@ def _run(args):
 
 def _forecast_future(informer, y, X, X_future, last_origin, args):
     """Forecast the steps after the data's end and write them to ``args.output``."""
-    if args.features == "MS" and X_future is None:
-        print(
-            f"No forecast beyond {y.index[-1]}: --features MS needs the covariates' "
-            f"values for the {args.pred_len} steps after it. Add {args.pred_len} rows "
-            "with the covariates filled and the target empty at the end of the CSV, "
-            "or use --features S or M. Nothing written."
-        )
-        return
     informer.update(
         y.iloc[last_origin:], X=_rows(X, last_origin, len(y)), update_params=False
     )
@@ -317,7 +435,7 @@ def _forecast_future(informer, y, X, X_future, last_origin, args):
     future = future.to_frame() if isinstance(future, pd.Series) else future
     future.index.name = y.index.name or "date"
     output = Path(args.output)
-    future.to_csv(output)
+    _write_atomically(future, output)
     print(
         f"Informer forecast of {list(future.columns)} for the {args.pred_len} steps "
         f"after {y.index[-1]} ({future.index[0]} .. {future.index[-1]}) written to "
@@ -325,13 +443,55 @@ def _forecast_future(informer, y, X, X_future, last_origin, args):
     )
 
 
+def _check_output(output):
+    """Raise before any work if the forecast could not be written to ``output``."""
+    folder = output.parent
+    if output.is_dir():
+        raise ValueError(
+            f"--output {output} is a directory; give a file name, "
+            f"e.g. {output / 'informer_forecast.csv'}"
+        )
+    if not folder.is_dir():
+        raise ValueError(f"--output {output}: there is no directory {folder}; create it first")
+    if not os.access(folder, os.W_OK):
+        raise ValueError(f"--output {output}: the directory {folder} is not writable")
+
+
+def _write_atomically(frame, output):
+    """Write ``frame`` as CSV to ``output`` whole or not at all.
+
+    The CSV goes to a temporary file beside ``output`` that then replaces it, so an
+    interrupted or failed write never leaves a truncated forecast behind.
+    """
+    handle, temporary = tempfile.mkstemp(
+        dir=output.parent, prefix=f".{output.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(handle, "w", newline="") as file:
+            frame.to_csv(file)
+        os.replace(temporary, output)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
 def _load_frame(args):
-    """The numeric columns of the data as a frame, a name for it, whether bundled."""
+    """The numeric columns of the data as a frame, a name for it, whether bundled.
+
+    With ``--features S`` and a ``--target``, only the target column is read as
+    numbers, so that a text cell in a column the run does not use is no error.
+    """
     if args.data is None:
-        if args.freq is not None or args.date_col != "date":
-            logger.warning("--freq and --date-col apply to --data CSVs: ignored")
+        if args.freq is not None or args.date_col != "date" or args.sep != ",":
+            logger.warning("--freq, --date_col and --sep apply to --data CSVs: ignored")
         return load_ett("ETTh2"), "bundled ETTh2", True
-    frame = load_csv(args.data, date_col=args.date_col, freq=args.freq)
+    target = [args.target] if args.features == "S" and args.target is not None else None
+    try:
+        frame = load_csv(
+            args.data, date_col=args.date_col, target=target, freq=args.freq, sep=args.sep
+        )
+    except OSError as err:
+        raise ValueError(f"cannot read --data {args.data}: {err.strerror or err}") from err
     return frame, args.data, False
 
 
@@ -354,23 +514,35 @@ def _features(frame, target, features, pred_len, source):
                 f"but {source} has no other numeric column"
             )
         known = frame[target].notna().to_numpy()
-        n_known = len(known) - int(np.argmax(known[::-1])) if known.any() else 0
+        if not known.any():
+            raise ValueError(f"the target column {target!r} of {source} has no values")
+        n_known = len(known) - int(np.argmax(known[::-1]))
         y = frame[target].iloc[:n_known]
         X = frame[covariates].iloc[:n_known]
-        X_next = frame[covariates].iloc[n_known : n_known + pred_len]
-        if len(X_next) == pred_len and not X_next.isna().any().any():
-            X_future = X_next
-        elif len(X_next):
-            logger.warning(
-                "%d rows after the last target value, %d needed with every covariate "
-                "filled: no future forecast",
-                len(frame) - n_known,
-                pred_len,
-            )
+        X_future = frame[covariates].iloc[n_known : n_known + pred_len]
+        _check_future_covariates(X_future, pred_len, y.index[-1], source)
     _check_complete(y, "forecast", source)
     if X is not None:
         _check_complete(X, "covariate", source)
     return y, X, X_future
+
+
+def _check_future_covariates(X_future, pred_len, last_known, source):
+    """Raise unless the ``pred_len`` rows after the target's end have every covariate.
+
+    Checked before training, so that a missing future does not cost a training run.
+    """
+    gaps = int(X_future.isna().any(axis=1).sum())
+    if len(X_future) == pred_len and not gaps:
+        return
+    found = f"{len(X_future) or 'no'} row(s) follow the target's last value, at {last_known}"
+    if gaps:
+        found += f", {gaps} of them with a covariate missing"
+    raise ValueError(
+        f"--features MS needs the covariates' values for the {pred_len} steps it "
+        f"forecasts beyond the data: end {source} with {pred_len} rows whose covariates "
+        f"are filled and whose target is empty ({found}), or use --features S or M"
+    )
 
 
 def _check_complete(part, role, source):
@@ -417,6 +589,7 @@ def _make_informer(args, validation_size):
         patience=args.patience,
         validation_size=validation_size,
         random_state=args.seed,
+        device=args.device,
         verbose=args.verbose,
     )
 

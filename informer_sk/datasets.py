@@ -10,6 +10,7 @@ __all__ = ["load_ett", "load_csv", "ETT_DATASETS"]
 import logging
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 logger = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ def load_ett(name="ETTh2", target=None):
         return load_csv(path, date_col="date", target=target, freq=freq)
 
 
-def load_csv(path, date_col="date", target=None, freq=None):
+def load_csv(path, date_col="date", target=None, freq=None, sep=","):
     """Load a time series CSV as an sktime-ready frame.
 
     Parameters
@@ -82,6 +83,8 @@ def load_csv(path, date_col="date", target=None, freq=None):
     freq : str or None, default=None
         A pandas frequency alias (``"h"``, ``"15min"``, ``"D"``, ...). ``None`` infers
         it from the timestamps with ``pd.infer_freq``.
+    sep : str, default=","
+        The field separator, e.g. ``";"`` or ``"\\t"``.
 
     Returns
     -------
@@ -91,9 +94,13 @@ def load_csv(path, date_col="date", target=None, freq=None):
     Raises
     ------
     ValueError
-        If the date column or a target column is missing, the dates cannot be parsed,
-        a timestamp repeats, a target column is not numeric, or the frequency cannot be
-        inferred (or the timestamps do not follow the given ``freq``).
+        If the file is empty or not CSV text, the date column or a target column is
+        missing, the dates cannot be parsed, a timestamp repeats, a target column is not
+        numeric, a column of numbers has cells that are not numbers (which, row and
+        value are named), or the frequency cannot be inferred (or the timestamps do not
+        follow the given ``freq``).
+    OSError
+        If the file cannot be opened (``FileNotFoundError``, ``PermissionError``, ...).
 
     Examples
     --------
@@ -104,11 +111,11 @@ def load_csv(path, date_col="date", target=None, freq=None):
     >>> y.index.freqstr, y.tolist()
     ('D', [1.0, 3.0, 2.0])
     """
-    data = pd.read_csv(path, float_precision="round_trip")
+    data = _read(path, sep)
     if date_col not in data.columns:
         raise ValueError(
             f"date_col={date_col!r} is not a column of {path}; "
-            f"columns: {list(data.columns)}"
+            f"columns: {list(data.columns)}" + _separator_hint(data.columns, date_col, sep)
         )
     try:
         index = pd.DatetimeIndex(pd.to_datetime(data[date_col]), name=date_col)
@@ -116,7 +123,10 @@ def load_csv(path, date_col="date", target=None, freq=None):
         raise ValueError(
             f"cannot parse column date_col={date_col!r} of {path} as dates: {err}"
         ) from err
-    data = data.drop(columns=date_col).set_axis(index, axis=0).sort_index()
+    data = data.drop(columns=date_col)
+    # checked before sorting, so that the rows named are the file's
+    columns = _select_columns(data, target, path, index)
+    data = data.set_axis(index, axis=0).sort_index()
 
     duplicated = data.index[data.index.duplicated()]
     if len(duplicated):
@@ -126,7 +136,6 @@ def load_csv(path, date_col="date", target=None, freq=None):
             "a time series needs one row per timestamp"
         )
 
-    columns = _select_columns(data, target, path)
     values = data[columns].astype("float64")
     values.index.freq = _resolve_freq(values.index, freq, path)
     if isinstance(target, str):
@@ -134,16 +143,44 @@ def load_csv(path, date_col="date", target=None, freq=None):
     return values
 
 
-def _select_columns(data, target, path):
-    """Column names picked by ``target``, checked to exist and to be numeric."""
+def _read(path, sep):
+    """The CSV as read by pandas, with pandas' parse errors said in this file's terms."""
+    try:
+        return pd.read_csv(path, sep=sep, float_precision="round_trip")
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path} is empty: a CSV needs a header row and data rows") from None
+    except pd.errors.ParserError as err:
+        raise ValueError(f"cannot read {path} as a CSV with sep={sep!r}: {err}") from None
+    except UnicodeDecodeError as err:
+        raise ValueError(
+            f"{path} is not UTF-8 text ({err.reason} at byte {err.start}); "
+            "save it as UTF-8 CSV"
+        ) from None
+
+
+def _separator_hint(columns, date_col, sep):
+    """Advice when the header is one column that another separator would split."""
+    if len(columns) != 1:
+        return ""
+    for candidate in (",", ";", "\t", "|"):
+        if candidate != sep and date_col in str(columns[0]).split(candidate):
+            return f"; the header splits on {candidate!r}: pass sep={candidate!r}"
+    return ""
+
+
+def _select_columns(data, target, path, dates):
+    """Column names picked by ``target``, checked to exist and to be numeric.
+
+    A text column whose cells are mostly numbers is a column of numbers with a typo
+    or a marker in it: it is reported (with the bad cells) rather than dropped, or
+    the data a user meant to forecast would silently go missing.
+    """
     if target is None:
         # bool is numeric to pandas but not a series to forecast
-        columns = [
-            c
-            for c in data.columns
-            if pd.api.types.is_numeric_dtype(data[c])
-            and not pd.api.types.is_bool_dtype(data[c])
-        ]
+        columns = [c for c in data.columns if _is_numeric(data[c])]
+        for c in data.columns:
+            if c not in columns and not pd.api.types.is_bool_dtype(data[c]):
+                _check_numbers(data[c], path, dates)
         if not columns:
             raise ValueError(f"{path} has no numeric column besides the dates")
         return columns
@@ -156,18 +193,36 @@ def _select_columns(data, target, path):
         raise ValueError(
             f"target column(s) {missing} not in {path}; columns: {list(data.columns)}"
         )
-    non_numeric = [
-        c
-        for c in columns
-        if not pd.api.types.is_numeric_dtype(data[c])
-        or pd.api.types.is_bool_dtype(data[c])
-    ]
+    non_numeric = [c for c in columns if not _is_numeric(data[c])]
+    for c in non_numeric:
+        _check_numbers(data[c], path, dates)
     if non_numeric:
         raise ValueError(
             f"target column(s) {non_numeric} of {path} are not numeric "
             f"(dtypes: {[str(data[c].dtype) for c in non_numeric]})"
         )
     return columns
+
+
+def _is_numeric(column):
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
+def _check_numbers(column, path, dates, shown=5):
+    """Raise naming the cells that are not numbers when most of ``column``'s are."""
+    filled = column.notna().to_numpy()
+    rows = np.flatnonzero(filled & pd.to_numeric(column, errors="coerce").isna().to_numpy())
+    if not len(rows) or 2 * len(rows) > filled.sum():
+        return  # no bad cell, or a text column: not a series to forecast
+    cells = ", ".join(
+        f"{column.iloc[i]!r} on data row {i + 1} ({dates.name} {dates[i]})"
+        for i in rows[:shown]
+    )
+    more = f" and {len(rows) - shown} more" if len(rows) > shown else ""
+    raise ValueError(
+        f"column {column.name!r} of {path} holds numbers but {len(rows)} cell(s) are "
+        f"not numbers: {cells}{more}; correct them, or empty them and fill the gaps"
+    )
 
 
 def _resolve_freq(index, freq, path):

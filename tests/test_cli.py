@@ -1,13 +1,16 @@
 """Tests for the main job, run through ``cli.main`` on a small synthetic CSV."""
 
 import argparse
+import os
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
+import informer_sk
 from informer_sk import cli
+from informer_sk.training import TrainingDiverged
 
 N_ROWS = 300
 PRED_LEN = 6
@@ -73,6 +76,7 @@ def test_main_writes_future_forecast(csv_path, tmp_path, capsys, features, colum
     assert "Fit on rows [0, 240) (30 of them for early stopping)" in printed
     assert "test on rows [240, 300): 10 forecasts of 6 steps" in printed
     assert str(output) in printed
+    assert sorted(tmp_path.iterdir()) == sorted([csv_path, output])  # no temporary left
 
 
 def test_main_ms_uses_known_future_covariates(tmp_path, capsys):
@@ -94,39 +98,309 @@ def test_main_ms_uses_known_future_covariates(tmp_path, capsys):
     assert "from ['temp', 'sun']" in printed
 
 
-def test_main_ms_without_future_covariates_writes_nothing(csv_path, tmp_path, capsys):
-    output = tmp_path / "forecast.csv"
-    argv = ["--data", str(csv_path), "--features", "MS", "--output", str(output)]
-    assert cli.main(argv + TINY) == 0
-    assert not output.exists()
-    printed = capsys.readouterr().out
-    for model in MODELS:
-        assert model in printed
-    assert "--features MS needs the covariates' values" in printed
-    assert "Nothing written" in printed
-
-
-def _exit_message(capsys, argv):
+def _exit_message(capsys, argv, code=2):
+    """Run the main job expecting it to stop; the one line it wrote to stderr."""
     with pytest.raises(SystemExit) as exit_info:
         cli.main(argv)
-    assert exit_info.value.code == 2
-    return capsys.readouterr().err
+    assert exit_info.value.code == code
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    return captured.err
+
+
+def _no_training(monkeypatch):
+    """Make any fit fail loudly: a test of an early error must not train."""
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the main job trained")
+
+    monkeypatch.setattr(cli, "_rolling_forecasts", fail)
+
+
+def test_main_ms_without_future_covariates_fails_before_training(
+    csv_path, tmp_path, capsys, monkeypatch
+):
+    _no_training(monkeypatch)
+    output = tmp_path / "forecast.csv"
+    argv = ["--data", str(csv_path), "--features", "MS", "--output", str(output)]
+    err = _exit_message(capsys, argv + TINY)
+    assert "--features MS needs the covariates' values for the 6 steps" in err
+    assert "no row(s) follow the target's last value, at 2024-01-13 11:00:00" in err
+    assert err.endswith("(no forecast written)\n")
+    assert not output.exists()
+
+
+def test_main_ms_with_too_few_future_rows_keeps_earlier_file(tmp_path, capsys, monkeypatch):
+    _no_training(monkeypatch)
+    frame = _frame(N_ROWS)
+    frame.loc[N_ROWS - 3 :, "load"] = np.nan  # 3 future rows, 6 needed
+    frame.loc[N_ROWS - 1, "sun"] = np.nan
+    path = tmp_path / "short.csv"
+    frame.to_csv(path, index=False)
+    output = tmp_path / "forecast.csv"
+    output.write_text("an earlier run's forecast\n")
+    os.utime(output, (0, 0))
+    argv = ["--data", str(path), "--features", "MS", "--output", str(output)]
+    err = _exit_message(capsys, argv + TINY)
+    assert "3 row(s) follow the target's last value" in err
+    assert "1 of them with a covariate missing" in err
+    assert f"(no forecast written; {output} is from an earlier run)" in err
+    assert output.read_text() == "an earlier run's forecast\n"
+    assert output.stat().st_mtime == 0
+
+
+def test_write_atomically_keeps_earlier_file_on_failure(tmp_path, monkeypatch):
+    output = tmp_path / "forecast.csv"
+    output.write_text("earlier\n")
+
+    def broken(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
+    with pytest.raises(OSError, match="No space left"):
+        cli._write_atomically(pd.DataFrame({"load": [1.0]}), output)
+    assert output.read_text() == "earlier\n"
+    assert list(tmp_path.iterdir()) == [output]  # the temporary file is gone
+
+
+def test_write_atomically_replaces_file(tmp_path):
+    output = tmp_path / "forecast.csv"
+    output.write_text("earlier\n")
+    cli._write_atomically(pd.DataFrame({"load": [1.5]}), output)
+    assert pd.read_csv(output, index_col=0)["load"].tolist() == [1.5]
+    assert list(tmp_path.iterdir()) == [output]
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [("missing/forecast.csv", "there is no directory"), (".", "is a directory")],
+)
+def test_main_unwritable_output_fails_before_training(
+    csv_path, tmp_path, capsys, monkeypatch, output, message
+):
+    _no_training(monkeypatch)
+    err = _exit_message(capsys, ["--data", str(csv_path), "--output", str(tmp_path / output)])
+    assert message in err
 
 
 def test_main_missing_target_column(csv_path, capsys):
     err = _exit_message(capsys, ["--data", str(csv_path), "--target", "nope"] + TINY)
+    assert "target column(s) ['nope'] not in" in err
+    assert "columns: ['temp', 'sun', 'load']" in err
+    err = _exit_message(capsys, ["--data", str(csv_path), "--target", "nope", "--features", "M"])
     assert "--target 'nope' is not a numeric column" in err
     assert "['temp', 'sun', 'load']" in err
 
 
-def test_main_missing_date_column(csv_path, capsys):
-    err = _exit_message(capsys, ["--data", str(csv_path), "--date-col", "when"] + TINY)
+@pytest.mark.parametrize("flag", ["--date_col", "--date-col"])
+def test_main_missing_date_column(csv_path, capsys, flag):
+    err = _exit_message(capsys, ["--data", str(csv_path), flag, "when"] + TINY)
     assert "date_col='when' is not a column" in err
 
 
 def test_main_missing_data_file(tmp_path, capsys):
-    with pytest.raises(FileNotFoundError):
-        cli.main(["--data", str(tmp_path / "absent.csv")] + TINY)
+    err = _exit_message(capsys, ["--data", str(tmp_path / "absent.csv")] + TINY)
+    assert err == (
+        f"informer-sk: error: cannot read --data {tmp_path / 'absent.csv'}: "
+        "No such file or directory (no forecast written)\n"
+    )
+
+
+def test_main_data_is_a_directory(tmp_path, capsys):
+    err = _exit_message(capsys, ["--data", str(tmp_path)] + TINY)
+    assert f"cannot read --data {tmp_path}: Is a directory" in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"", "is empty"), (b"\xff\xfe\x00d\x00a\x00t\x00e", "is not UTF-8 text")],
+)
+def test_main_unreadable_data_file(tmp_path, capsys, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    err = _exit_message(capsys, ["--data", str(path)] + TINY)
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def _with_text_cells(tmp_path, column, rows, value="x"):
+    frame = _frame(N_ROWS).astype({column: object})
+    frame.loc[rows, column] = value
+    path = tmp_path / "typo.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_main_text_cell_in_target_named(tmp_path, capsys, monkeypatch):
+    _no_training(monkeypatch)
+    path = _with_text_cells(tmp_path, "load", [10])
+    err = _exit_message(capsys, ["--data", str(path), "--target", "load"] + TINY)
+    assert "column 'load' of" in err
+    assert "1 cell(s) are not numbers: 'x' on data row 11 (date 2024-01-01 10:00:00)" in err
+
+
+@pytest.mark.parametrize("features", ["S", "M", "MS"])
+def test_main_default_target_does_not_skip_column_with_text_cell(
+    tmp_path, capsys, monkeypatch, features
+):
+    # before, the text cell made 'load' a text column and 'sun' was forecast, exit 0
+    _no_training(monkeypatch)
+    path = _with_text_cells(tmp_path, "load", [10, 20], value="n.a.")
+    err = _exit_message(capsys, ["--data", str(path), "--features", features] + TINY)
+    assert "column 'load'" in err
+    assert "'n.a.' on data row 11" in err and "'n.a.' on data row 21" in err
+
+
+def test_main_text_cell_in_covariate_named(tmp_path, capsys, monkeypatch):
+    _no_training(monkeypatch)
+    path = _with_text_cells(tmp_path, "temp", [5])
+    argv = ["--data", str(path), "--features", "MS", "--target", "load"]
+    err = _exit_message(capsys, argv + TINY)
+    assert "column 'temp'" in err and "'x' on data row 6" in err
+
+
+def test_text_cell_in_unused_column_is_no_error(tmp_path):
+    path = _with_text_cells(tmp_path, "temp", [5])
+    args = cli.build_parser().parse_args(["--data", str(path), "--target", "load"])
+    frame, _, _ = cli._load_frame(args)
+    assert list(frame.columns) == ["load"]
+
+
+@pytest.mark.parametrize("sep", [";", "\\t", "\t"])
+def test_sep_reaches_the_loader(tmp_path, sep):
+    path = tmp_path / "semicolon.csv"
+    _frame(N_ROWS).to_csv(path, index=False, sep=";" if sep == ";" else "\t")
+    args = cli.build_parser().parse_args(["--data", str(path), "--sep", sep])
+    frame, _, _ = cli._load_frame(args)
+    assert list(frame.columns) == ["temp", "sun", "load"]
+
+
+def test_main_wrong_sep_suggests_the_right_one(tmp_path, capsys):
+    path = tmp_path / "semicolon.csv"
+    _frame(N_ROWS).to_csv(path, index=False, sep=";")
+    err = _exit_message(capsys, ["--data", str(path)] + TINY)
+    assert "the header splits on ';': pass sep=';'" in err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"informer-sk {informer_sk.__version__}\n"
+
+
+def _option_actions():
+    return [a for a in cli.build_parser()._actions if a.option_strings and a.dest != "help"]
+
+
+def test_every_flag_has_both_spellings():
+    for action in _option_actions():
+        canonical = action.option_strings[0]
+        assert action.option_strings == list(
+            dict.fromkeys([canonical, canonical.replace("_", "-")])
+        ), action.option_strings
+        assert canonical == "--" + action.dest
+
+
+@pytest.mark.parametrize(
+    ("underscores", "hyphens", "value"),
+    [("--date_col", "--date-col", "when"), ("--test_size", "--test-size", 0.3),
+     ("--pred_len", "--pred-len", 12), ("--train_epochs", "--train-epochs", 2),
+     ("--residual_sp", "--residual-sp", 24), ("--learning_rate", "--learning-rate", 0.01)],
+)  # fmt: skip
+def test_both_spellings_parse_alike(underscores, hyphens, value):
+    parser = cli.build_parser()
+    dest = underscores[2:]
+    for flag in (underscores, hyphens):
+        assert getattr(parser.parse_args([flag, str(value)]), dest) == value
+
+
+def test_help_shows_one_spelling_per_flag(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    for action in _option_actions():
+        assert action.option_strings[0] in out
+        for alias in action.option_strings[1:]:
+            assert alias not in out.replace("--pred-len for --pred_len", "")
+    assert "-h, --help" in out
+
+
+def test_abbreviated_flag_is_rejected(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--pred", "12"])
+    assert exit_info.value.code == 2
+    assert "unrecognized arguments: --pred" in capsys.readouterr().err
+
+
+def test_default_epochs_let_early_stopping_fire():
+    args = cli.build_parser().parse_args([])
+    assert args.train_epochs > args.patience
+
+
+def _unusable_devices():
+    devices = ["hpu", "meta", "xla"]
+    if not torch.cuda.is_available():
+        devices += ["cuda", "cuda:0"]
+    else:
+        devices.append(f"cuda:{torch.cuda.device_count()}")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is None or not mps.is_available():
+        devices.append("mps")
+    return devices
+
+
+@pytest.mark.parametrize("device", _unusable_devices())
+def test_main_unusable_device_fails_before_loading(capsys, monkeypatch, device):
+    def no_loading(*args, **kwargs):
+        raise AssertionError("data loaded")
+
+    monkeypatch.setattr(cli, "load_ett", no_loading)
+    monkeypatch.setattr(cli, "load_csv", no_loading)
+    err = _exit_message(capsys, ["--device", device])
+    assert f"--device {device!r} cannot be used on this machine (" in err
+    assert "available here: 'auto', 'cpu'" in err
+    assert err.count("\n") == 1
+
+
+def test_main_device_that_is_no_name(capsys):
+    err = _exit_message(capsys, ["--device", "banana"])
+    assert "--device 'banana' is not a torch device name; available here: 'auto', 'cpu'" in err
+
+
+@pytest.mark.parametrize("device", ["auto", "cpu"])
+def test_device_reaches_the_forecaster(device):
+    cli.check_device(device)
+    args = cli.build_parser().parse_args(["--device", device])
+    assert cli._make_informer(args, 0.1).get_params()["device"] == device
+
+
+def test_main_forecaster_setting_error_is_one_line(csv_path, capsys, monkeypatch):
+    # a device the CLI's check lets through but the forecaster refuses
+    monkeypatch.setattr(cli, "check_device", lambda device: None)
+    err = _exit_message(capsys, ["--data", str(csv_path), "--device", "cuda:banana"] + TINY)
+    assert "device='cuda:banana' is not a torch device" in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "message"),
+    [(TrainingDiverged("training diverged at epoch 1"), 2, "informer-sk: error: training diverged"),
+     (KeyboardInterrupt(), 130, "informer-sk: interrupted")],
+)  # fmt: skip
+def test_main_stops_cleanly_during_training(
+    csv_path, tmp_path, capsys, monkeypatch, error, code, message
+):
+    def stop(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(cli, "_rolling_forecasts", stop)
+    output = tmp_path / "forecast.csv"
+    err = _exit_message(capsys, ["--data", str(csv_path), "--output", str(output)], code)
+    assert err.startswith(message)
+    assert err.endswith("(no forecast written)\n")
+    assert not output.exists()
 
 
 def test_main_missing_values_in_target(tmp_path, capsys):
@@ -141,7 +415,7 @@ def test_main_missing_values_in_target(tmp_path, capsys):
 @pytest.mark.parametrize("test_size", ["0", "0.9", "1.5"])
 def test_main_test_size_out_of_range(csv_path, capsys, test_size):
     err = _exit_message(capsys, ["--data", str(csv_path), "--test-size", test_size])
-    assert "--test-size must be in (0, 0.9)" in err
+    assert "--test_size must be in (0, 0.9)" in err
 
 
 def test_main_sets_torch_threads(csv_path, capsys):
@@ -171,6 +445,7 @@ def test_main_ms_needs_covariates(tmp_path, capsys):
 def test_main_invalid_model_flag_reported(csv_path, capsys):
     err = _exit_message(capsys, ["--data", str(csv_path)] + TINY + ["--n_heads", "3"])
     assert "n_heads=3 must divide d_model=16" in err
+    assert err.count("\n") == 1  # no usage, no traceback
 
 
 def test_bundled_data_uses_paper_split():

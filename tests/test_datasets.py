@@ -1,6 +1,7 @@
 """Tests for the bundled ETT loader and the CSV loader."""
 
 import hashlib
+import re
 from importlib import resources
 
 import numpy as np
@@ -177,3 +178,76 @@ def test_load_csv_round_trips_shuffled_rows(tmp_path_factory, values, freq, seed
     assert y.index.freqstr == index.freqstr
     np.testing.assert_allclose(y.to_numpy(), expected.to_numpy(), rtol=1e-15)
     assert y.index.equals(expected.index)
+
+
+# the rows are out of order in the file: data rows are counted as they are written
+TYPO = """\
+date,site,load,temp
+2024-01-01 02:00,a,3.0,10
+2024-01-01 00:00,a,1.0,11
+2024-01-01 01:00,a,oops,12
+2024-01-01 03:00,a,4.0,13
+"""
+
+
+@pytest.mark.parametrize("target", [None, "load", ["temp", "load"]])
+def test_load_csv_names_text_cells_in_a_number_column(tmp_path, target):
+    # before, target=None dropped 'load' as a text column without a word
+    with pytest.raises(ValueError) as err:
+        load_csv(_write(tmp_path, TYPO), target=target)
+    assert str(err.value).startswith("column 'load' of ")
+    assert "1 cell(s) are not numbers: 'oops' on data row 3 (date 2024-01-01 01:00:00)" in str(
+        err.value
+    )
+
+
+def test_load_csv_text_cell_in_unselected_column_is_no_error(tmp_path):
+    assert load_csv(_write(tmp_path, TYPO), target="temp").tolist() == [11.0, 12.0, 10.0, 13.0]
+
+
+def test_load_csv_lists_at_most_five_text_cells(tmp_path):
+    values = ["?"] * 7 + [str(v) for v in range(10)]
+    text = "date,v\n" + "".join(f"2024-01-{d + 1:02d},{v}\n" for d, v in enumerate(values))
+    with pytest.raises(ValueError, match=r"7 cell\(s\).*on data row 5 .* and 2 more;"):
+        load_csv(_write(tmp_path, text))
+
+
+def test_load_csv_mostly_text_column_is_dropped(tmp_path):
+    text = "date,note,v\n2024-01-01,a,1\n2024-01-02,2,2\n2024-01-03,c,3\n"
+    assert list(load_csv(_write(tmp_path, text)).columns) == ["v"]
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_load_csv_sep(tmp_path, sep):
+    path = _write(tmp_path, HOURLY.replace(",", sep))
+    assert load_csv(path, sep=sep)["load"].tolist() == [1.0, 2.0, 3.0, 4.0]
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_load_csv_wrong_sep_suggests_the_right_one(tmp_path, sep):
+    path = _write(tmp_path, HOURLY.replace(",", sep))
+    with pytest.raises(ValueError, match=re.escape(f"the header splits on {sep!r}: pass sep={sep!r}")):
+        load_csv(path)
+
+
+def test_load_csv_empty_file(tmp_path):
+    with pytest.raises(ValueError, match="is empty: a CSV needs a header row"):
+        load_csv(_write(tmp_path, ""))
+
+
+def test_load_csv_not_utf8(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("date,température\n2024-01-01,1\n".encode("latin-1"))
+    with pytest.raises(ValueError, match="is not UTF-8 text .*save it as UTF-8"):
+        load_csv(path)
+
+
+def test_load_csv_ragged_rows(tmp_path):
+    text = "date,v\n2024-01-01,1\n2024-01-02,2,7,8\n2024-01-03,3\n"
+    with pytest.raises(ValueError, match="cannot read .* as a CSV with sep=','.*line 3"):
+        load_csv(_write(tmp_path, text))
+
+
+def test_load_csv_missing_file_is_os_error(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_csv(tmp_path / "absent.csv")
