@@ -1,22 +1,15 @@
 """Smoke tests of the benchmark programs on tiny synthetic data."""
 
-import copy
 import dataclasses
-import functools
 import math
-import os
-import platform
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from sktime.forecasting.naive import NaiveForecaster
 
-from informer_sk.benchmarks import accuracy, calibration, models, speed
+from informer_sk.benchmarks import accuracy, calibration, models
 from informer_sk.forecaster import InformerForecaster
 
 TINY = dict(seq_len=16, label_len=8, pred_len=4, d_model=16, n_heads=2, d_ff=32)
@@ -330,150 +323,6 @@ def test_accuracy_main_rejects_unknown_models(tmp_path):
         accuracy.main([str(tmp_path / "x.csv"), "--models", "naive,nope"])
 
 
-def test_training_step_figures():
-    config = speed.paper_config(**TINY)
-    small = speed.training_step(config, batch_size=2, repeats=2, warmup=1)
-    large = speed.training_step(config, batch_size=4, repeats=2, warmup=1)
-    assert len(small["step_s"]) == 2 and min(small["step_s"]) > 0
-    assert small["n_parameters"] == sum(p.numel() for p in speed.Informer(config).parameters())
-    # the counted FLOPs are those of the batch: twice the windows, about twice the work
-    assert 1.8 < large["flops"] / small["flops"] < 2.2
-    assert all(f > 0 and math.isfinite(f) for f in small["fraction"])
-    assert len(small["own_fraction"]) == 2 and all(f > 0 for f in small["own_fraction"])
-
-
-@pytest.mark.parametrize("activation", ["gelu", "relu"])
-def test_original_structure_is_the_same_math_with_more_work(activation):
-    config = speed.paper_config(**TINY, activation=activation, dropout=0.0)
-    torch.manual_seed(0)
-    ours = speed.Informer(config).train()
-    original = speed.original_structure(copy.deepcopy(ours))
-    x_enc, mark_enc, x_dec, mark_dec, target = speed._synthetic_windows(config, 6).batch(torch.arange(6))
-    losses = []
-    for network in (ours, original):
-        torch.manual_seed(1)  # the same ProbSparse key samples
-        loss = torch.nn.functional.mse_loss(network(x_enc, mark_enc, x_dec, mark_dec), target)
-        loss.backward()
-        losses.append(loss.item())
-    assert losses[0] == pytest.approx(losses[1], rel=1e-5)
-    for (name, p), q in zip(ours.named_parameters(), original.parameters()):
-        torch.testing.assert_close(p.grad, q.grad, rtol=1e-4, atol=1e-6, msg=name)
-    # torch's dropout out of place, no package Dropout left
-    assert not any(isinstance(m, speed.Dropout) for m in original.modules())
-    assert all(not m.inplace for m in original.modules() if isinstance(m, torch.nn.Dropout))
-
-
-def test_per_query_sparsity_measures_each_query_on_its_own_key_sample():
-    torch.manual_seed(0)
-    B, H, L, D, U = 2, 3, 7, 4, 3
-    q, k = torch.randn(B, H, L, D), torch.randn(B, H, L, D)
-    attention = speed.ProbSparseAttention()
-    torch.manual_seed(1)
-    measured = speed._per_query_sparsity(attention, q, k, U)
-    torch.manual_seed(1)
-    sample = torch.randint(L, (L, U))  # the same draw: U key indices per query
-    for i in range(L):
-        scores = (q[:, :, i : i + 1] @ k[:, :, sample[i]].transpose(-2, -1)).squeeze(2) / math.sqrt(D)  # (B, H, U)
-        assert torch.allclose(measured[:, :, i], scores.amax(-1) - scores.mean(-1), atol=1e-6)
-
-
-def test_original_sampling_variant_swaps_the_measurement_only():
-    network = speed.original_structure(speed.Informer(speed.paper_config(**TINY)), per_query_keys=True)
-    probsparse = [m for m in network.modules() if isinstance(m, speed.ProbSparseAttention)]
-    assert probsparse and all(m._sparsity.__func__ is speed._per_query_sparsity for m in probsparse)
-    r = speed.paired_training_steps(speed.paper_config(**TINY), 2, repeats=1, variant="original-sampling", warmup=1)
-    assert r["variant_flops"] > r["eager_flops"] > 0
-
-
-def test_original_variant_counts_the_full_decoder():
-    r = speed.paired_training_steps(speed.paper_config(**TINY), batch_size=2, repeats=2, variant="original", warmup=1)
-    assert len(r["eager_s"]) == len(r["variant_s"]) == 2
-    # every decoder row through the last layer: more FLOPs for the same forecast
-    assert r["variant_flops"] > r["eager_flops"] > 0
-
-
-def test_one_thread_variant_restores_the_thread_count():
-    threads = torch.get_num_threads()
-    r = speed.paired_training_steps(speed.paper_config(**TINY), batch_size=2, repeats=2, variant="one-thread", warmup=1)
-    assert len(r["variant_s"]) == 2 and r["variant_flops"] == r["eager_flops"]
-    assert torch.get_num_threads() == threads
-
-
-@pytest.mark.parametrize("enc_in", [1, 3])
-def test_data_path_collate_gives_the_gathered_batch(enc_in):
-    config = speed.paper_config(**TINY, enc_in=enc_in, dec_in=enc_in, c_out=enc_in)
-    r = speed.data_path(config, batch_size=4, repeats=2, n_windows=20)
-    assert r["same_tensors"] is True
-    assert len(r["gather_s"]) == len(r["collate_s"]) == len(r["step_s"]) == 2
-
-
-def test_matmul_replay_finds_every_product_of_the_step_with_its_flops():
-    torch.manual_seed(0)
-    linear = torch.nn.Linear(8, 16)
-    x = torch.randn(4, 8, requires_grad=True)
-
-    def step():
-        linear(x).sum().backward()
-
-    replay, flops = speed.matmul_replay(step)
-    # forward addmm (4x8 @ 8x16), backward: input grad (4x16 @ 16x8), weight grad (16x4 @ 4x8)
-    assert flops == 3 * 2 * 4 * 8 * 16
-    replay()  # runs on its own operands
-
-
-def test_step_profile_groups_the_step_and_finds_its_matrix_products():
-    seconds = speed.step_profile(speed.paper_config(**TINY), batch_size=2, steps=1, warmup=1)
-    assert set(seconds) == {*speed.PROFILE_GROUPS, "other operators", speed.OUTSIDE}
-    assert all(value >= 0 for value in seconds.values())
-    assert seconds["matrix products (mm, addmm, bmm)"] > 0
-
-
-def test_allocator_comparison_runs_both_sides_in_fresh_processes():
-    r = speed.allocator_comparison(speed.paper_config(**TINY), batch_size=2, pairs=1, steps=2)
-    assert len(r["default_s"]) == len(r["retain_s"]) == 1
-    assert min(r["default_s"] + r["retain_s"]) > 0
-    assert min(r["default_faults"] + r["retain_faults"]) >= 0
-
-
-def test_peak_growth_sees_a_large_allocation():
-    growth = speed._peak_growth(_allocate, 64 * 2**20)
-    assert growth >= 60 * 2**20
-
-
-def _allocate(n_bytes):
-    return lambda: torch.ones(n_bytes // 4).sum()
-
-
-def test_attention_scaling_rows():
-    rows = speed.attention_scaling((16, 32), d_model=16, n_heads=2, repeats=1, memory=False)
-    assert [(r["kind"], r["length"]) for r in rows] == [("prob", 16), ("full", 16), ("prob", 32), ("full", 32)]
-    assert all(r["seconds"] > 0 and r["peak_bytes"] is None for r in rows)
-
-
-def test_growth_exponent_fits_the_upper_lengths():
-    lengths = [96, 192, 384, 768, 1536]
-    values = [5.0, 5.0, 1.0, 2.0, 4.0]  # flat overhead below 384, then linear
-    assert speed.growth_exponent(lengths, values) == pytest.approx(1.0)
-    assert speed.growth_exponent([96, 192], [1.0, 4.0]) == pytest.approx(2.0)  # fallback: all points
-
-
-def test_cpu_bf16_support_reads_the_flags(tmp_path):
-    cpuinfo = tmp_path / "cpuinfo"
-    cpuinfo.write_text("model name\t: X\nflags\t\t: fpu avx2 avx512_bf16 amx_tile\n")
-    assert speed.cpu_bf16_support(cpuinfo) == ["avx512_bf16"]
-    cpuinfo.write_text("flags\t\t: fpu avx2\n")
-    assert speed.cpu_bf16_support(cpuinfo) == []
-
-
-def test_speed_main_tiny(capsys):
-    speed.main(["--tiny"])
-    out = capsys.readouterr().out
-    assert "| FLOPs per step" in out and "| network forward, batch 32" in out
-    assert "speed vs the original's layout, per pair" in out
-    assert "| matrix products (mm, addmm, bmm) |" in out
-    assert "the two give the same tensors: True" in out
-
-
 def test_pretrain_benchmark_compares_three_models_on_a_tiny_panel():
     from informer_sk.benchmarks import pretrain
 
@@ -512,25 +361,6 @@ def test_parallel_scores_agree_sees_a_difference():
     other = {"scores": np.array([[1.0, 1.0], [1.0, 1.01]])}
     assert parallel.scores_agree([same, dict(same), {"skipped": "no dask"}])
     assert not parallel.scores_agree([same, other])
-
-
-@pytest.mark.filterwarnings("ignore:precision='bf16'")
-def test_precision_comparison_trains_both_and_compares_their_forecasts():
-    config = speed.paper_config(**TINY)
-    r = speed.precision_comparison(config, batch_size=4, repeats=2, warmup=1)
-    assert len(r["fp32_s"]) == len(r["bf16_s"]) == 2 and min(r["fp32_s"] + r["bf16_s"]) > 0
-    assert all(math.isfinite(r[k]) for k in ("fp32_mse", "bf16_mse", "forecast_mse"))
-    # same start, same batches: the forecasts differ only through bf16 rounding
-    assert 0 < r["forecast_mse"] < 0.1 * r["fp32_mse"]
-    assert r["bf16_flags"] == speed.cpu_bf16_support()
-
-
-@pytest.mark.filterwarnings("ignore:precision='bf16'")
-def test_speed_main_precision_prints_only_the_comparison(capsys):
-    speed.main(["--tiny", "--precision"])
-    out = capsys.readouterr().out
-    assert "CPU bf16 support" in out and "| samples/s |" in out and "| forecast MSE on a fixed batch |" in out
-    assert "| FLOPs per step" not in out
 
 
 def test_calibration_run_scores_every_model_on_tiny_data():
@@ -577,65 +407,6 @@ def test_informer_overrides_parse_python_literals_and_refuse_junk():
         accuracy._overrides("revin")
 
 
-def test_scaling_plot_is_written(tmp_path):
-    pytest.importorskip("matplotlib")
-    rows = [
-        {"kind": kind, "length": n, "seconds": n**k * 1e-6, "peak_bytes": None if n == 384 and kind == "full" else n**k}
-        for kind, k in (("prob", 1.0), ("full", 2.0))
-        for n in (96, 192, 384, 768)
-    ]
-    path = speed.plot_scaling(rows, tmp_path / "scaling.png")
-    assert path.stat().st_size > 0
-
-
-_FAULTS_CHILD = """
-import resource, sys
-import numpy as np
-from informer_sk.benchmarks.speed import retain_freed_memory
-if sys.argv[1] == "retain":
-    assert retain_freed_memory()
-def step():  # blocks of 8 to 24 MB allocated and freed, as in a training step
-    blocks = [np.ones(n) for n in (3_000_000, 2_000_000, 1_000_000, 2_500_000)]
-step()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-for _ in range(5):
-    step()
-print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 5)
-"""
-
-
-@pytest.mark.skipif(
-    platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="glibc's mallopt"
-)
-def test_retain_freed_memory_stops_page_faults_on_reallocation():
-    def faults(mode):
-        out = subprocess.run([sys.executable, "-c", _FAULTS_CHILD, mode], capture_output=True, text=True,
-                             check=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})  # fmt: skip
-        return float(out.stdout)
-
-    # 64 MB of fresh pages per step with glibc's defaults, none once kept
-    assert faults("default") > 1000
-    assert faults("retain") < 100
-
-
-def test_retain_freed_memory_declines_without_glibc(monkeypatch):
-    monkeypatch.setattr(speed.platform, "libc_ver", lambda: ("", ""))
-    assert speed.retain_freed_memory() is False
-
-
 def test_accuracy_run_refuses_an_unknown_combination():
     with pytest.raises(ValueError, match=r"combine must be one of \('best', 'mean', 'weighted'\), got 'median'"):
         accuracy.run(_daily_frame(), ["naive"], (4,), ("S",), {}, 40, combine="median")
-
-
-def test_speed_main_compiled_prints_the_ceiling_of_the_80_percent_goal(capsys, monkeypatch):
-    # aot_eager traces and runs the graph without generating kernels: the plumbing in seconds
-    monkeypatch.setattr(torch, "compile", functools.partial(torch.compile, backend="aot_eager"))
-    speed.main(["--tiny", "--compiled"])
-    out = capsys.readouterr().out
-    assert "| compiled faster, per pair |" in out and "| compiled: achieved / matmul rate (per pair) |" in out
-    assert "| dropout masks (informer_sk::keep_mask, numpy's bits) |" in out
-    assert "would reach at most 1 / (1 + " in out and "| FLOPs per step" not in out
-    # every dropout's mask came through the custom operator, not a graph break
-    seconds = speed.step_profile(speed.paper_config(**TINY), 4, compiled=True)
-    assert seconds["dropout masks (informer_sk::keep_mask, numpy's bits)"] > 0
