@@ -22,10 +22,9 @@ __all__ = ["loss_history", "sparsity_distribution", "attention_map", "active_que
 
 import numpy as np
 import pandas as pd
-import torch
 
 from informer_sk.calendar import calendar_marks
-from informer_sk.training import seeded
+from informer_sk.inference import forecast_windows
 from informer_sk.windows import SeriesTensors, Windows, window_starts
 
 # Informer.forward's attention groups; "decoder_cross" is always full attention
@@ -432,12 +431,10 @@ def _run_attention(forecaster, y, X, *, n_windows=None, window=None):
     marks = calendar_marks(y_frame.index, fitted["calendar"])
     series = SeriesTensors.from_arrays(y_values, X_values, marks, device)
     windows = Windows(series, starts, seq_len, label_len, pred_len)
-    x_enc, mark_enc, x_dec, mark_dec, _ = windows.batch(torch.arange(len(starts), device=device))
-    network = fitted["network"]
-    # the same seed as predict: the ProbSparse key sample is the one predict uses
-    with seeded(fitted["seed"], device), torch.inference_mode():
-        network.eval()
-        _, attention = network(x_enc, mark_enc, x_dec, mark_dec, return_attention=True)
+    # predict's path and seed: the ProbSparse key sample is the one predict uses
+    _, attention = forecast_windows(
+        fitted["network"], windows, seed=fitted["seed"], batch_size=len(starts), return_attention=True
+    )
     attention = {
         stack: [{k: _to_numpy(v) for k, v in info.items()} for info in infos]
         for stack, infos in attention.items()
@@ -496,6 +493,12 @@ def _fitted_params(forecaster):
         raise ValueError(
             f"{type(forecaster).__name__} is not fitted yet; call fit before the "
             "diagnostics."
+        )
+    if isinstance(forecaster.y_scaler_, dict):
+        raise ValueError(
+            "The attention diagnostics read one series with the scaling it was fitted "
+            "with, but this forecaster was fitted on a panel; fit it on the series to "
+            "inspect."
         )
     return {
         "history": forecaster.history_,

@@ -1,8 +1,13 @@
-"""Informer forecaster: the sktime face of the Informer network.
+"""InformerForecaster: the sktime face of the Informer network.
 
-sktime glue only: checks, scaling, calendar features and windows are delegated to
-``windows.py`` and ``calendar.py``, the network to ``nn/``, the fit loop to
-``training.py``, the checks of the user's data to ``_checks.py``.
+Reads as sktime's forecasting extension template: tags, ``__init__``, ``fit`` and
+friends (checks, then sktime's logic), ``_fit``, ``_predict`` and its probabilistic
+siblings, ``_update``, ``_pretrain``, ``get_test_params``. Every step of the pipeline
+is delegated: the user's data is checked by ``_checks``, each series' context and
+scaling is ``series``, calendar features ``calendar``, windows ``windows``, the network
+``nn``, the fit loop ``training``, forecasting ``inference``, outputs on the user's
+scale ``outputs``, device/precision/threads/seeding ``runtime``, hyperparameter checks
+``_params`` and pickling ``_persistence``.
 """
 
 __all__ = ["InformerForecaster"]
@@ -10,34 +15,39 @@ __all__ = ["InformerForecaster"]
 import contextlib
 import copy
 import dataclasses
-import functools
+import difflib
 import inspect
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 import torch
-from scipy.stats import norm
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 
-import informer_sk
 from informer_sk import _checks
-from informer_sk.calendar import calendar_marks, calendar_spec
+from informer_sk._params import FINE_TUNING_PARAMS, HEADS, check_params, levels, pretrain_pred_len
+from informer_sk._persistence import dump_state, load_state
+from informer_sk.calendar import calendar_spec
+from informer_sk.inference import forecast_windows
 from informer_sk.nn import Informer, InformerConfig
-from informer_sk.nn.informer import seasonal_baseline
-from informer_sk.training import (
-    TrainingDiverged,
-    autocast,
-    check_precision,
-    gaussian_nll,
-    pinball_loss,
-    resolve_device,
-    seeded,
-    torch_threads,
-    train_network,
+from informer_sk.outputs import check_alpha_in_range, check_finite, to_user_scale
+from informer_sk.runtime import deterministic, resolve_device, seeded, torch_threads
+from informer_sk.series import (
+    SeriesContext,
+    append,
+    check_update_series,
+    common_freq,
+    constant_values,
+    fit_scaler,
+    match_pretrained,
+    series_parts,
+    series_rows,
+    tail,
+    to_tensors,
 )
+from informer_sk.training import best_residual_periods, loss_function, train_network
 from informer_sk.windows import (
     SeriesTensors,
     Windows,
@@ -105,6 +115,9 @@ class InformerForecaster(BaseForecaster):
     train_epochs : int, default=6
         Maximum number of passes over the training windows.
     batch_size : int, default=32
+        Training windows per optimiser step. On a GPU, larger batches (256 or more)
+        keep the device busy; raise ``learning_rate`` with it (e.g. in proportion)
+        and check the validation loss.
     learning_rate : float, default=1e-4
         Initial learning rate of Adam.
     gradient_clip : float or None, default=None
@@ -168,12 +181,28 @@ class InformerForecaster(BaseForecaster):
         global torch RNG is never touched.
     device : str, default="auto"
         Torch device; "auto" picks CUDA, then MPS, then the CPU.
-    precision : {"fp32", "bf16"}, default="fp32"
-        Arithmetic of the forward passes in training and predict. "bf16" runs them
-        under bfloat16 autocast on the CPU or CUDA (not MPS); losses, weights and the
-        optimiser stay float32 and forecasts are float32. It is only faster on
-        hardware with native bf16 (CPUs with AVX-512 BF16 or AMX, Ampere or newer
-        GPUs); elsewhere it works, slowly, and warns once.
+    precision : {"fp32", "tf32", "bf16"}, default="fp32"
+        Arithmetic of the forward passes in training and predict. "tf32" (CUDA only)
+        lets float32 matrix products use TF32 tensor cores (Ampere or newer): faster,
+        with 10 mantissa bits in the products; the caller's setting is restored after
+        each call. "bf16" runs them under bfloat16 autocast on the CPU or CUDA (not
+        MPS); losses, weights and the optimiser stay float32 and forecasts are
+        float32. It is only faster on hardware with native bf16 (CPUs with AVX-512
+        BF16 or AMX, Ampere or newer GPUs); elsewhere it works, slowly, and warns once.
+    inference_batch_size : int, default=1024
+        Windows per forward pass in validation, ``predict`` (one window per series)
+        and ``predict_windows``: bounds the memory a large panel or a long backtest
+        needs on the device.
+    compile : bool, default=False
+        Train with ``torch.compile`` of the network (CUDA graphs on a GPU). The first
+        fit compiles for tens of seconds; it can pay on GPUs for long runs, and on
+        CPUs it measured within noise of eager. Every step takes a whole batch: the
+        windows left over after the last whole batch of a shuffled epoch are not
+        seen in that epoch.
+    deterministic : bool, default=False
+        Use torch's deterministic algorithms (and cuBLAS's fixed workspace on CUDA)
+        during fit, update and predict, so the same ``random_state`` gives the same
+        result on a GPU too; slower on GPUs. CPU results are reproducible without it.
     n_threads : int or None, default=None
         Torch's intra-op CPU threads during ``fit``, ``update`` and ``predict``; the
         caller's setting is restored afterwards. None leaves torch's setting. With
@@ -187,7 +216,8 @@ class InformerForecaster(BaseForecaster):
     network_ : informer_sk.nn.Informer
         The trained network.
     history_ : list of dict
-        Train and validation loss and learning rate per epoch.
+        Per epoch: ``epoch``, ``train_loss``, ``val_loss``, ``learning_rate`` and
+        ``seconds``, the epoch's wall time.
     best_epoch_ : int
         The epoch whose weights the network holds.
     residual_periods_ : int
@@ -257,8 +287,7 @@ class InformerForecaster(BaseForecaster):
         "requires-fh-in-fit": True,
         "X-y-must-have-same-index": True,
         "capability:insample": False,
-        # True exactly when loss != "mse": set per instance in __init__
-        "capability:pred_int": False,
+        "capability:pred_int": False,  # True exactly when loss != "mse": __dynamic_tags__
         "capability:pred_int:insample": False,
         "capability:missing_values": False,
         "capability:update": True,
@@ -309,6 +338,9 @@ class InformerForecaster(BaseForecaster):
         random_state=None,
         device="auto",
         precision="fp32",
+        inference_batch_size=1024,
+        compile=False,
+        deterministic=False,
         n_threads=None,
         verbose=False,
     ):
@@ -343,19 +375,36 @@ class InformerForecaster(BaseForecaster):
         self.random_state = random_state
         self.device = device
         self.precision = precision
+        self.inference_batch_size = inference_batch_size
+        self.compile = compile
+        self.deterministic = deterministic
         self.n_threads = n_threads
         self.verbose = verbose
         super().__init__()
-        self.set_tags(**{"capability:pred_int": loss != "mse"})
-        # read by sktime when a user turns the remember_data config back on
-        self._y, self._X = None, None
+
+    def __dynamic_tags__(self):
+        self.set_tags(**{"capability:pred_int": self.loss != "mse"})
 
     # sktime's fit and update reset the forecaster and move its cutoff before calling
     # _fit and _update; these thin overrides check the data first and put everything
     # back if anything later fails, so a failed call never loses a fitted state
 
     def fit(self, y, X=None, fh=None):
-        """Fit to ``y`` (and ``X``) for the horizon ``fh``; see ``BaseForecaster.fit``.
+        """Fit to ``y`` (and ``X``) for the horizon ``fh``.
+
+        Parameters
+        ----------
+        y : pd.Series, pd.DataFrame, or an sktime panel or hierarchy
+            The target series; every column is forecast. A panel or hierarchy is
+            fitted by one global network.
+        X : pd.DataFrame, optional
+            Exogenous series on the index of ``y``.
+        fh : int, list, np.ndarray or ForecastingHorizon
+            The steps to forecast; the network emits ``max(fh)`` steps.
+
+        Returns
+        -------
+        self
 
         Raises
         ------
@@ -363,21 +412,33 @@ class InformerForecaster(BaseForecaster):
             For bad hyperparameters, data or ``fh``, before anything changes. On
             any error the forecaster keeps its previous state, fitted or not.
         """
-        _check_params(self)
+        check_params(self)
         # after pretrain, lengths depend on the pretrained network: _fit checks them
         pretrained = hasattr(self, "pretrained_network_")
         _checks.check_fit_data(y, X, fh, self.seq_len, self.validation_size, not pretrained)
         _checks.check_panel_data(y, X, "fit")
-        with _restored_on_error(self), torch_threads(self.n_threads):
+        with self._runtime(), _restored_on_error(self):
             return super().fit(y, X=X, fh=fh)
 
     def pretrain(self, y, X=None, fh=None):
-        """Train the global network on a panel or hierarchy ``y``; see ``BaseForecaster.pretrain``.
+        """Train the global network on a panel or hierarchy ``y``.
 
         ``fh`` (relative steps) sets the longest horizon the network forecasts; a
         later ``fit`` on other series fine-tunes the pretrained network for
         ``fine_tune_epochs`` epochs (0: forecasts them zero-shot). Pretraining again
         trains the pretrained network further on the new panel.
+
+        Parameters
+        ----------
+        y : sktime panel or hierarchy (``pd-multiindex``, ``pd_multiindex_hier``)
+        X : same mtype as ``y``, optional
+            Exogenous series on the index of ``y``.
+        fh : int, list or ForecastingHorizon
+            Relative steps, e.g. ``[1, 2, 3]``.
+
+        Returns
+        -------
+        self
 
         Raises
         ------
@@ -385,9 +446,9 @@ class InformerForecaster(BaseForecaster):
             For bad hyperparameters, data or ``fh``; on any error the forecaster
             keeps its previous state.
         """
-        _check_params(self)
+        check_params(self)
         _checks.check_panel_data(y, X, "pretrain")
-        with _restored_on_error(self), torch_threads(self.n_threads):
+        with self._runtime(), _restored_on_error(self):
             return super().pretrain(y, X=X, fh=fh)
 
     def set_params(self, **params):
@@ -398,13 +459,30 @@ class InformerForecaster(BaseForecaster):
         learning rate, schedule, early stopping, seed, device, precision, threads), so
         that ``ForecastingGridSearchCV`` can tune them after ``pretrain``; any other
         parameter shapes the network, and changing it discards the pretrained network
-        with a warning.
+        with a warning. A name that is not a parameter raises before anything changes.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameter names and their new values.
+
+        Returns
+        -------
+        self
         """
-        saved = self._save_pretrained_state()  # {} unless pretrained
         current = self.get_params(deep=False)
-        changed = sorted(k for k, v in params.items() if k in current and current[k] != v)
+        unknown = sorted(set(params) - set(current))
+        if unknown:
+            close = {k: difflib.get_close_matches(k, current, n=1) for k in unknown}
+            hints = [f"{k!r} (did you mean {m[0]!r}?)" if m else repr(k) for k, m in close.items()]
+            raise ValueError(
+                f"set_params got {', '.join(hints)}, not parameters of InformerForecaster; "
+                "nothing was changed. See get_params() for the parameter names."
+            )
+        saved = self._save_pretrained_state()  # {} unless pretrained
+        changed = sorted(k for k, v in params.items() if not _same(current[k], v))
         super().set_params(**params)
-        reshaping = [k for k in changed if k not in _FINE_TUNING_PARAMS]
+        reshaping = [k for k in changed if k not in FINE_TUNING_PARAMS]
         if saved and not reshaping:
             self._restore_pretrained_state(saved)
         elif saved:
@@ -418,7 +496,20 @@ class InformerForecaster(BaseForecaster):
         return self
 
     def update(self, y, X=None, update_params=True):
-        """Move the cutoff to the end of ``y``; see ``BaseForecaster.update``.
+        """Move the cutoff to the end of ``y``; fine-tune on the new windows if asked.
+
+        Parameters
+        ----------
+        y : pd.Series, pd.DataFrame, or an sktime panel or hierarchy
+            New points of the fitted series (rows already seen replace the old ones).
+        X : pd.DataFrame, optional
+            Exogenous values on the index of ``y``.
+        update_params : bool, default=True
+            Train the network further on the windows whose targets hold a new point.
+
+        Returns
+        -------
+        self
 
         Raises
         ------
@@ -427,12 +518,24 @@ class InformerForecaster(BaseForecaster):
             changes. On any error the forecaster keeps its previous state.
         """
         if self.is_fitted and not self._is_vectorized:
-            _check_update_series(y, X, self._contexts, self._freq)
-        with _restored_on_error(self), torch_threads(self.n_threads):
+            check_update_series(y, X, self._contexts, self._freq)
+        with self._runtime(), _restored_on_error(self):
             return super().update(y, X=X, update_params=update_params)
 
     def predict(self, fh=None, X=None):
-        """Forecast at ``fh``; see ``BaseForecaster.predict``.
+        """Forecast the steps ``fh`` after the cutoff of every series.
+
+        Parameters
+        ----------
+        fh : int, list, np.ndarray or ForecastingHorizon, optional
+            The steps to forecast; those passed to ``fit`` if None.
+        X : pd.DataFrame, optional
+            Future exogenous values at the steps of ``fh`` (needed when fitted with X).
+
+        Returns
+        -------
+        pd.Series or pd.DataFrame
+            Forecasts at the steps of ``fh``, in the form of ``y``.
 
         Raises
         ------
@@ -444,8 +547,77 @@ class InformerForecaster(BaseForecaster):
         if frame is not None and getattr(self, "X_scaler_", None) is not None:
             _checks.check_series(frame, "X")
         _checks.check_panel_data(X, None, "predict", name="X", regular=False)
-        with torch_threads(self.n_threads):
+        with self._runtime():
             return super().predict(fh=fh, X=X)
+
+    def predict_windows(self, y, X=None, *, start=None, step=1, fh=None, alpha=None):
+        """Forecasts from many origins in batched passes: a rolling-origin backtest.
+
+        Every ``step``-th time point of ``y`` from ``start`` on is an origin (a
+        cutoff) whose forecast reads the ``seq_len`` points up to it, as ``predict``
+        does after ``update(..., update_params=False)`` to that point, with the
+        fitted scaling. Origins run to the last one whose whole horizon lies in ``y``,
+        so every forecast can be scored against ``y``. Thousands of origins take
+        seconds: the network sees them ``inference_batch_size`` at a time.
+
+        Parameters
+        ----------
+        y : pd.Series, pd.DataFrame, or an sktime panel or hierarchy
+            The fitted columns (for a panel, fitted series), history included.
+        X : pd.DataFrame, optional
+            Exogenous series on the index of ``y`` (needed when fitted with X).
+        start : index label, optional
+            The first origin; by default the earliest with ``seq_len`` points up to
+            it. A point of ``y``'s time index.
+        step : int, default=1
+            Points between two origins.
+        fh : int, list or ForecastingHorizon of relative steps, optional
+            The steps forecast from each origin; those of ``fit`` if None.
+        alpha : list of float, optional
+            Quantile levels: return quantile forecasts (probabilistic heads only).
+
+        Returns
+        -------
+        pd.DataFrame
+            Index: (``cutoff``, time), after the series levels for a panel; columns:
+            those of ``y``, or (variable, alpha) with ``alpha``. ``y.loc[...]`` on its
+            time level gives the truth to score with sktime's metrics.
+
+        Examples
+        --------
+        >>> from sktime.datasets import load_airline
+        >>> from sktime.performance_metrics.forecasting import mean_absolute_error
+        >>> from informer_sk import InformerForecaster
+        >>> y = load_airline()
+        >>> forecaster = InformerForecaster(
+        ...     seq_len=24, label_len=12, d_model=16, n_heads=2, d_ff=32,
+        ...     train_epochs=2, validation_size=0, random_state=0,
+        ... ).fit(y.iloc[:120], fh=[1, 2, 3])
+        >>> pred = forecaster.predict_windows(y, start=y.index[119])
+        >>> pred.index.names
+        FrozenList(['cutoff', 'Period'])
+        >>> len(pred) == 3 * (144 - 120 - 3 + 1)
+        True
+        >>> truth = y.loc[pred.index.get_level_values(-1)].set_axis(pred.index)
+        >>> error = mean_absolute_error(truth, pred["Number of airline passengers"])
+        """
+        self.check_is_fitted()
+        fh = self.fh if fh is None else ForecastingHorizon(fh, is_relative=True, freq=self._freq)
+        steps = np.asarray(fh.to_relative(self.cutoff) if not fh.is_relative else fh, dtype=int)
+        kind = "point"
+        if alpha is not None:
+            if not self.get_tag("capability:pred_int"):
+                raise ValueError(
+                    f"alpha needs a probabilistic head, but loss={self.loss!r} forecasts "
+                    "points; fit with loss='quantile' or 'normal', or pass alpha=None."
+                )
+            alpha = [alpha] if np.isscalar(alpha) else list(alpha)
+            if self.network_.config.head == "quantile":
+                check_alpha_in_range(alpha, self.network_.config.quantiles)
+            kind = "quantiles"
+        with self._runtime():
+            return windows_frame(self, y, X, start=start, step=step, steps=steps, kind=kind,
+                                 alpha=alpha)  # fmt: skip
 
     def _fit(self, y, X, fh):
         """Fit one network to the training windows of every series of ``y`` (and ``X``).
@@ -471,181 +643,32 @@ class InformerForecaster(BaseForecaster):
         if pretrained is None:
             fitted = self._train(y, X, pred_len, None, self.train_epochs, {})
         else:
-            y, X = _match_pretrained(y, X, pred_len, self.pretrained_data_, pretrained.config)
+            y, X = match_pretrained(y, X, pred_len, self.pretrained_data_, pretrained.config)
             data = self.pretrained_data_
             fitted = self._train(y, X, pretrained.config.pred_len, pretrained,
                                  self.fine_tune_epochs, data["series_ids"], data["freq"])  # fmt: skip
-        network, history, best_epoch, seed, device, freq, spec, contexts, _ = fitted
+        network = fitted.network
         # assigned only now, so a failed fit leaves a previous fit untouched
         self.network_ = network
-        self.history_ = history
-        self.best_epoch_ = best_epoch
+        self.history_ = fitted.history
+        self.best_epoch_ = fitted.best_epoch
         self.residual_periods_ = network.config.residual_periods if network.config.residual_sp else 0
         self.n_parameters_ = sum(p.numel() for p in network.parameters() if p.requires_grad)
         self.pred_len_ = network.config.pred_len
         self.quantiles_ = network.config.quantiles
-        self.calendar_ = spec
+        self.calendar_ = fitted.calendar
         panel = isinstance(y.index, pd.MultiIndex)
-        scalers = {key: (c.y_scaler, c.x_scaler) for key, c in contexts.items()}
-        self.y_scaler_ = {k: s[0] for k, s in scalers.items()} if panel else scalers[None][0]
-        self.X_scaler_ = {k: s[1] for k, s in scalers.items()} if panel else scalers[None][1]
-        self.seed_ = seed
-        self.device_ = device
-        self._freq = freq
+        contexts = fitted.contexts
+        y_scalers = {key: c.y_scaler for key, c in contexts.items()}
+        X_scalers = {key: c.x_scaler for key, c in contexts.items()}
+        self.y_scaler_ = y_scalers if panel else y_scalers[None]
+        self.X_scaler_ = X_scalers if panel else X_scalers[None]
+        self.seed_ = fitted.seed
+        self.device_ = fitted.device
+        self._freq = fitted.freq
         self._contexts = contexts
         self._index_names = list(y.index.names)
         return self
-
-    def _pretrain(self, y, X=None, fh=None):
-        """Train the global network on every series of a panel or hierarchy ``y``.
-
-        Parameters
-        ----------
-        y : pd.DataFrame
-            Panel (``pd-multiindex``) or hierarchical (``pd_multiindex_hier``) frame.
-        X : pd.DataFrame, optional
-            Exogenous series on the same index.
-        fh : ForecastingHorizon
-            Relative steps; the network emits ``max(fh)`` steps, the longest horizon
-            that ``fit`` after ``pretrain`` can forecast.
-
-        Returns
-        -------
-        self
-        """
-        pred_len = _pretrain_pred_len(fh)
-        fitted = self._train(y, X, pred_len, None, self.train_epochs, {})
-        network, history, _, _, _, freq, _, _, series_ids = fitted
-        self.pretrained_network_ = network
-        self.pretrained_history_ = history
-        self.pretrained_data_ = {
-            "y_columns": list(y.columns),
-            "X_columns": None if X is None else list(X.columns),
-            "freq": freq,
-            "series_ids": series_ids,
-        }
-        return self
-
-    def _pretrain_update(self, y, X=None, fh=None):
-        """Train the pretrained network further, for ``train_epochs``, on another panel.
-
-        Series seen before keep their series embedding; new ones train its mean.
-        """
-        if not hasattr(self, "pretrained_network_"):  # fitted, but never pretrained
-            return self._pretrain(y, X, fh)
-        pretrained = self.pretrained_network_
-        pred_len = pretrained.config.pred_len if fh is None else _pretrain_pred_len(fh)
-        if pred_len != pretrained.config.pred_len:
-            raise ValueError(
-                f"fh passed to pretrain reaches {pred_len} steps ahead, but the forecaster "
-                f"was pretrained for {pretrained.config.pred_len}; pass the same fh (or "
-                "none) to pretrain further, or pretrain a new forecaster for another fh."
-            )
-        y, X = _match_pretrained(y, X, pred_len, self.pretrained_data_, pretrained.config)
-        data = self.pretrained_data_
-        fitted = self._train(y, X, pred_len, pretrained, self.train_epochs,
-                             data["series_ids"], data["freq"])  # fmt: skip
-        self.pretrained_network_ = fitted[0]
-        self.pretrained_history_ = self.pretrained_history_ + fitted[1]
-        return self
-
-    def _train(self, y, X, pred_len, network, epochs, series_ids, freq=None):
-        """Contexts of every series of ``y``, and a network trained on their windows.
-
-        ``network`` None builds a new one; else a copy of it is trained (not at all
-        with ``epochs=0``). ``series_ids`` maps series seen before to their row of the
-        series embedding; ``freq``, if given, is the frequency the data must have.
-
-        Returns
-        -------
-        tuple
-            ``(network, history, best_epoch, seed, device, freq, calendar spec,
-            {key: _Context}, {key: series id of the training series})``.
-        """
-        parts = _series_parts(y, X)
-        freq = _common_freq(parts, freq)
-        spec = calendar_spec(parts[0][1].index, None if freq == 1 else freq)
-        lengths, n_val_rows = _series_rows(parts, self.seq_len, pred_len,
-                                           self.validation_size, epochs > 0)  # fmt: skip
-        if network is None and self.series_embedding:
-            trained = [key for (key, y_i, _), n_val in zip(parts, n_val_rows)
-                       if len(y_i) - n_val >= self.seq_len + pred_len]  # fmt: skip
-            series_ids = {key: i for i, key in enumerate(trained)}
-        device = resolve_device(self.device)
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        n_series = len(series_ids) if network is None else network.config.n_series
-        contexts, tensors = {}, []
-        for (key, y_i, X_i), n_val in zip(parts, n_val_rows):
-            # statistics of the training part only, as the original: the validation
-            # tail must not leak into the scaling
-            n_train = len(y_i) - n_val
-            y_scaler = _fit_scaler(y_i.iloc[:n_train], self.scale)
-            x_scaler = None if X_i is None else _fit_scaler(X_i.iloc[:n_train], self.scale)
-            series_id = series_ids.get(key, -1)
-            context = _Context(y_i, X_i, y_scaler, x_scaler, _constant_values(y_i), series_id)
-            if epochs:
-                tensors.append(_to_tensors(y_i, X_i, context, spec, device, n_series))
-            contexts[key] = _tail(context, self.seq_len + pred_len - 1)
-        history, best_epoch = [], 0
-        if network is None:
-            train_starts, val_starts = panel_starts(lengths, self.seq_len, pred_len, n_val_rows)
-            series = SeriesTensors.concat(tensors)
-            periods = self.residual_periods if self.residual_sp else 1
-            if periods == "auto":
-                windows = self._windows(series, train_starts if val_starts is None else val_starts, pred_len)
-                periods = _best_residual_periods(windows, self.residual_sp)
-            config = self._network_config(series, y.shape[1], pred_len, spec, n_series, periods)
-            with seeded(seed, device):
-                with torch.device(device):
-                    network = Informer(config)
-                history, best_epoch = train_network(
-                    network,
-                    self._windows(series, train_starts, pred_len),
-                    None if val_starts is None else self._windows(series, val_starts, pred_len),
-                    **self._training_settings(epochs),
-                )
-        else:
-            network = copy.deepcopy(network).to(device)  # the pretrained one stays as it is
-            if epochs:
-                train_starts, val_starts = panel_starts(lengths, self.seq_len, pred_len, n_val_rows)
-                series = SeriesTensors.concat(tensors)
-                with seeded(seed, device):
-                    history, best_epoch = train_network(
-                        network,
-                        self._windows(series, train_starts, pred_len),
-                        None if val_starts is None else self._windows(series, val_starts, pred_len),
-                        **self._training_settings(epochs),
-                    )
-            network.eval()
-        return network, history, best_epoch, seed, device, freq, spec, contexts, series_ids
-
-    def _network_config(self, series, n_targets, pred_len, spec, n_series, residual_periods=1):
-        return InformerConfig(
-            enc_in=series.values.shape[1],
-            dec_in=series.values.shape[1],
-            c_out=n_targets,
-            seq_len=self.seq_len,
-            label_len=self.label_len,
-            pred_len=pred_len,
-            d_model=self.d_model,
-            n_heads=self.n_heads,
-            e_layers=self.e_layers,
-            d_layers=self.d_layers,
-            d_ff=self.d_ff,
-            factor=self.factor,
-            attn=self.attn,
-            distil=self.distil,
-            dropout=self.dropout,
-            embed=self.embed,
-            activation=self.activation,
-            mark_sizes=spec.sizes,
-            n_series=n_series,
-            revin=self.revin,
-            residual_sp=self.residual_sp or 0,
-            residual_periods=residual_periods,
-            head=_HEADS[self.loss],
-            quantiles=_levels(self) if self.loss == "quantile" else (),
-        )
 
     def _predict(self, fh, X):
         """Forecast the horizon after the cutoff of every series from its last ``seq_len`` points.
@@ -663,96 +686,7 @@ class InformerForecaster(BaseForecaster):
             Forecasts at the steps of ``fh``, on the scale and columns of ``y``; for a
             panel or hierarchy, of every series, with the index levels of ``y``.
         """
-        config = self.network_.config
-
-        def point(out, context, y_past):
-            values = context.y_scaler.inverse_transform(_point_forecast(out, config))
-            return _hold_constants(values, y_past, context.constants)
-
-        return self._per_series(self._network_output(fh, X), point)
-
-    def _network_output(self, fh, X):
-        """The network's raw output for every series, from its last ``seq_len`` points.
-
-        Returns
-        -------
-        out : np.ndarray
-            (n_series, pred_len, c_out) float64 on the standardised scale, or
-            (n_series, pred_len, c_out, n_outputs) for a probabilistic head.
-        pasts : list of pd.DataFrame
-            Per series, the ``seq_len`` points read by the encoder.
-        futures : list of pd.Index
-            Per series, the ``pred_len`` time points after its last point.
-        steps : np.ndarray
-            Rows of the ``pred_len`` ones that ``fh`` asks for.
-        """
-        steps = np.asarray(fh.to_relative(self.cutoff), dtype=int) - 1
-        X_parts = dict(split_panel(X)) if X is not None else {}
-        n_series = self.network_.config.n_series
-        pasts, futures, tensors = [], [], []
-        for key, context in self._contexts.items():
-            y_past = context.y.iloc[-self.seq_len :]
-            # each series' steps count from its own last point
-            cutoff = self.cutoff if key is None else _checks.last_point(context.y.index, self._freq)
-            future = ForecastingHorizon(
-                np.arange(1, self.pred_len_ + 1), is_relative=True, freq=fh.freq
-            ).to_absolute_index(cutoff)
-            X_all = None
-            if context.x_scaler is not None:
-                X_i = X_parts.get(key)
-                if key is not None and X is not None and X_i is None:
-                    raise ValueError(
-                        f"X passed to predict lacks series {key!r}; pass X holding the "
-                        "future values of every series for the steps of fh."
-                    )
-                horizon = future[steps] if key is not None else fh.to_absolute_index(cutoff)
-                _checks.check_predict_X(X_i, context.X.columns, horizon)
-                X_new = X_i[context.X.columns]
-                X_all = _append(context.X, X_new).reindex(y_past.index.append(future)).ffill()
-            # the future rows of y are placeholders: the decoder zeroes them
-            y_all = pd.concat([y_past, pd.DataFrame(0.0, index=future, columns=y_past.columns)])
-            tensors.append(_to_tensors(y_all, X_all, context, self.calendar_, self.device_, n_series))
-            pasts.append(y_past)
-            futures.append(future)
-        series = SeriesTensors.concat(tensors)
-        starts = torch.arange(len(tensors), device=self.device_) * (self.seq_len + self.pred_len_)
-        windows = self._windows(series, starts, self.pred_len_)
-        idx = torch.arange(len(tensors), device=self.device_)
-        x_enc, mark_enc, x_dec, mark_dec, _ = windows.batch(idx)
-        with seeded(self.seed_, self.device_), torch.inference_mode():
-            self.network_.eval()
-            with autocast(self.precision, self.device_):
-                out = self.network_(x_enc, mark_enc, x_dec, mark_dec, series_id=windows.series_ids(idx))
-        return out.float().cpu().numpy().astype(np.float64), pasts, futures, steps
-
-    def _check_finite(self, values):
-        if not np.isfinite(values).all():
-            # the loss is checked before each step, so a last step can diverge unseen
-            raise TrainingDiverged(
-                "The fitted network forecasts NaN or infinite values: its training "
-                "diverged, or the inputs are too large for float32 arithmetic. Keep "
-                f"scale=True (now {self.scale}), lower learning_rate (now "
-                f"{self.learning_rate:g}) or set gradient_clip, and fit again."
-            )
-
-    def _per_series(self, output, forecast, columns=None):
-        """Join ``forecast(out, context, y_past)`` (pred_len, c[, k]) of every series.
-
-        ``output`` is what :meth:`_network_output` returned. Rows are the steps of
-        ``fh`` of each series, in the panel form of ``y``; columns those of ``y``, or
-        ``columns``.
-        """
-        out, pasts, futures, steps = output
-        parts = []
-        for i, (key, context) in enumerate(self._contexts.items()):
-            values = forecast(out[i], context, pasts[i].to_numpy(np.float64))[steps]
-            self._check_finite(values)
-            values = values.reshape(len(steps), -1)
-            frame = pd.DataFrame(values, index=futures[i][steps], columns=columns)
-            if columns is None:
-                frame.columns = pasts[i].columns
-            parts.append((key, frame))
-        return join_panel(parts, self._index_names)
+        return self._per_series(self._network_output(fh, X), "point")
 
     # predict_interval is sktime's default: the quantiles at 0.5 -/+ coverage / 2
 
@@ -781,14 +715,9 @@ class InformerForecaster(BaseForecaster):
         """
         config = self.network_.config
         if config.head == "quantile":
-            _check_alpha_in_range(alpha, config.quantiles)
-
-        def quantiles(out, context, y_past):
-            q = _unscale(_quantiles_at(out, config, alpha), context.y_scaler)  # (pred_len, c, A)
-            return _held(q, y_past, context.constants)
-
+            check_alpha_in_range(alpha, config.quantiles)
         columns = self._get_columns(method="predict_quantiles", alpha=alpha)
-        return self._per_series(self._network_output(fh, X), quantiles, columns)
+        return self._per_series(self._network_output(fh, X), "quantiles", columns, alpha)
 
     def _predict_var(self, fh, X=None, cov=False):
         """Variance forecasts, on the scale of ``y``.
@@ -813,13 +742,7 @@ class InformerForecaster(BaseForecaster):
                 "InformerForecaster forecasts marginal variances only; call "
                 "predict_var with cov=False."
             )
-        config = self.network_.config
-
-        def variance(out, context, y_past):
-            std = _unscale(_normal_scale(out, config), context.y_scaler, shift=False)
-            return _held(std**2, y_past, context.constants, 0.0)  # (pred_len, c)
-
-        return self._per_series(self._network_output(fh, X), variance)
+        return self._per_series(self._network_output(fh, X), "var")
 
     def _predict_proba(self, fh, X, marginal=True):
         """The Normal head's forecast distribution: an skpro ``Normal``.
@@ -849,16 +772,8 @@ class InformerForecaster(BaseForecaster):
                 f"loss={self.loss!r} forecasts quantiles; use predict_quantiles or "
                 "predict_interval, or fit with loss='normal'."
             )
-
-        def mean(out, context, y_past):
-            return _held(_unscale(out[..., 0], context.y_scaler), y_past, context.constants)
-
-        def std(out, context, y_past):
-            std = _unscale(out[..., 1], context.y_scaler, shift=False)
-            return _held(std, y_past, context.constants, 0.0)
-
         output = self._network_output(fh, X)  # one forward pass for both parameters
-        mu, sigma = self._per_series(output, mean), self._per_series(output, std)
+        mu, sigma = self._per_series(output, "mean"), self._per_series(output, "std")
         return Normal(mu=mu.to_numpy(), sigma=sigma.to_numpy(), index=mu.index, columns=mu.columns)
 
     def _update(self, y, X=None, update_params=True):
@@ -866,119 +781,97 @@ class InformerForecaster(BaseForecaster):
 
         Forecasts always start from the newest ``seq_len`` points of every series. With
         ``update_params=True`` the network is trained further, for ``train_epochs``
-        epochs at the current scaling, on the windows whose targets contain new points,
-        of every series of ``y``.
+        epochs at the current scaling, on the windows whose targets hold a point
+        newer than the series' previous last point, of every series of ``y``.
         """
         X_parts = dict(split_panel(X)) if X is not None else {}
         contexts = dict(self._contexts)
         keep = self.seq_len + self.pred_len_ - 1
         n_series = self.network_.config.n_series
-        tensors, starts = [], []
+        tensors, starts, offset = [], [], 0
         for key, y_i in split_panel(y):
             context = contexts[key]
             if y_i.shape[1] == 1:  # a univariate Series may come under another name
                 y_i = y_i.set_axis(context.y.columns, axis=1)
             y_i = y_i[context.y.columns]
-            context_y = _append(context.y, y_i)
+            n_new = int((y_i.index > context.y.index[-1]).sum())  # rows seen before are not new
+            context_y = append(context.y, y_i)
             context_X = None
             if context.X is not None:
-                context_X = _append(context.X, X_parts[key].loc[y_i.index, context.X.columns])
+                context_X = append(context.X, X_parts[key].loc[y_i.index, context.X.columns])
             context = dataclasses.replace(context, y=context_y, X=context_X)
-            if update_params:
+            if update_params and n_new:
                 n_rows = len(context_y)
-                new = window_starts(n_rows, self.seq_len, self.pred_len_, n_rows - len(y_i))
-                if len(new):  # else too few points for a whole training window
-                    offset = sum(len(t) for t in tensors)
-                    tensors.append(_to_tensors(context_y, context_X, context, self.calendar_,
-                                               self.device_, n_series))  # fmt: skip
-                    starts.append(new + offset)
-            contexts[key] = _tail(context, keep)
+                # every window whose target holds a new point: one per new point, as far
+                # as the kept context reaches back
+                new = window_starts(n_rows, self.seq_len, self.pred_len_, n_rows - n_new - self.pred_len_ + 1)
+                tensors.append(to_tensors(context_y, context_X, context, self.calendar_,
+                                          self.device_, n_series))  # fmt: skip
+                starts.append(new + offset)
+                offset += n_rows
+            contexts[key] = tail(context, keep)
+        if update_params and not tensors:
+            warnings.warn(
+                "update(update_params=True) got no point after the fitted ones, so the "
+                "network was not trained; the cutoff moved as asked.",
+                stacklevel=3,
+            )
         if tensors:
             self._fine_tune(SeriesTensors.concat(tensors), np.concatenate(starts))
         self._contexts = contexts
         return self
 
-    def _fine_tune(self, series, starts):
-        network = copy.deepcopy(self.network_)  # train a copy: an error keeps the old
-        with seeded(self.seed_ + len(self.history_), self.device_):
-            history, _ = train_network(
-                network,
-                self._windows(series, starts, self.pred_len_),
-                **self._training_settings(self.train_epochs),
-            )
-        self.network_ = network
-        self.history_ = self.history_ + history
+    def _pretrain(self, y, X=None, fh=None):
+        """Train the global network on every series of a panel or hierarchy ``y``.
 
-    def _training_settings(self, epochs):
-        """The fit loop's hyperparameters, shared by fit, pretrain and fine-tuning."""
-        return dict(
-            loss=_loss_function(self.loss, _levels(self)),
-            epochs=epochs,
-            batch_size=self.batch_size,
-            learning_rate=self.learning_rate,
-            patience=self.patience,
-            lradj=self.lradj,
-            gradient_clip=self.gradient_clip,
-            precision=self.precision,
-            verbose=self.verbose,
-        )
+        Parameters
+        ----------
+        y : pd.DataFrame
+            Panel (``pd-multiindex``) or hierarchical (``pd_multiindex_hier``) frame.
+        X : pd.DataFrame, optional
+            Exogenous series on the same index.
+        fh : ForecastingHorizon
+            Relative steps; the network emits ``max(fh)`` steps, the longest horizon
+            that ``fit`` after ``pretrain`` can forecast.
 
-    def _windows(self, series, starts, pred_len):
-        return Windows(series, starts, self.seq_len, self.label_len, pred_len)
-
-    def __getstate__(self):
-        """Pickled state: the weights on the CPU, with the package and format versions.
-
-        Used by pickle, ``copy.deepcopy`` and sktime's ``save``; a model trained on a
-        GPU thus loads on a machine without one.
+        Returns
+        -------
+        self
         """
-        state = self.__dict__.copy()
-        for name in ("network_", "pretrained_network_"):
-            network = state.get(name)
-            if network is not None:
-                weights = {k: v.detach().cpu() for k, v in network.state_dict().items()}
-                state[name] = (network.config, weights)
-        state["_saved_by"] = {"format": _STATE_FORMAT, "informer_sk": informer_sk.__version__}
-        return state
+        pred_len = pretrain_pred_len(fh)
+        fitted = self._train(y, X, pred_len, None, self.train_epochs, {})
+        self.pretrained_network_ = fitted.network
+        self.pretrained_history_ = fitted.history
+        self.pretrained_data_ = {
+            "y_columns": list(y.columns),
+            "X_columns": None if X is None else list(X.columns),
+            "freq": fitted.freq,
+            "series_ids": fitted.series_ids,
+        }
+        return self
 
-    def __setstate__(self, state):
-        """Rebuild the network from a pickled state, on its device if present, else the CPU."""
-        state = dict(state)
-        # parameters added since format 1 was written, at their defaults
-        for name in ("precision", "n_threads", "series_embedding", "fine_tune_epochs", "revin",
-                     "residual_sp", "residual_periods"):
-            state.setdefault(name, _DEFAULTS[name])
-        saved_by = state.pop("_saved_by", {"format": 1, "informer_sk": "?"})
-        if saved_by["format"] < 2:  # saved before the probabilistic heads
-            state.setdefault("loss", "mse")
-            state.setdefault("quantiles", InformerForecaster().quantiles)
-            if "network_" in state:
-                state.setdefault("quantiles_", ())
-        if saved_by["format"] > _STATE_FORMAT:
+    def _pretrain_update(self, y, X=None, fh=None):
+        """Train the pretrained network further, for ``train_epochs``, on another panel.
+
+        Series seen before keep their series embedding; new ones train its mean.
+        """
+        if not hasattr(self, "pretrained_network_"):  # fitted, but never pretrained
+            return self._pretrain(y, X, fh)
+        pretrained = self.pretrained_network_
+        pred_len = pretrained.config.pred_len if fh is None else pretrain_pred_len(fh)
+        if pred_len != pretrained.config.pred_len:
             raise ValueError(
-                f"This InformerForecaster was saved by informer_sk {saved_by['informer_sk']} "
-                f"in state format {saved_by['format']}, but informer_sk "
-                f"{informer_sk.__version__} reads formats up to {_STATE_FORMAT}; upgrade "
-                "informer_sk to load it, or fit the forecaster again."
+                f"fh passed to pretrain reaches {pred_len} steps ahead, but the forecaster "
+                f"was pretrained for {pretrained.config.pred_len}; pass the same fh (or "
+                "none) to pretrain further, or pretrain a new forecaster for another fh."
             )
-        if saved_by["format"] == 1 and "_context_y" in state:  # one series, kept flat
-            state["_contexts"] = {
-                None: _Context(state.pop("_context_y"), state.pop("_context_X"),
-                               state["y_scaler_"], state["X_scaler_"],
-                               state.pop("_y_constants"), -1)  # fmt: skip
-            }
-            state["_index_names"] = list(state["_contexts"][None].y.index.names)
-        device = _available(state.get("device_", torch.device("cpu")))
-        for name in ("network_", "pretrained_network_"):
-            if isinstance(state.get(name), tuple):
-                config, weights = state[name]
-                with torch.random.fork_rng(devices=[]), torch.device(device):
-                    network = Informer(config)  # initial weights, about to be replaced
-                network.load_state_dict(weights)
-                state[name] = network.eval()
-        if "device_" in state:
-            state["device_"] = device
-        self.__dict__.update(state)
+        y, X = match_pretrained(y, X, pred_len, self.pretrained_data_, pretrained.config)
+        data = self.pretrained_data_
+        fitted = self._train(y, X, pred_len, pretrained, self.train_epochs,
+                             data["series_ids"], data["freq"])  # fmt: skip
+        self.pretrained_network_ = fitted.network
+        self.pretrained_history_ = self.pretrained_history_ + fitted.history
+        return self
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
@@ -1011,164 +904,212 @@ class InformerForecaster(BaseForecaster):
             {**small, "loss": "quantile", "revin": True, "residual_sp": 2},
         ]
 
+    # the estimator's delegation: below, each method hands one step of the pipeline to
+    # the module that owns it
 
-# version of what __getstate__ writes; raise it when the pickled attributes change
-# 2: per-series contexts (_contexts), the pretrained network, and the probabilistic
-# heads (loss, quantiles, quantiles_, the config's head), which an older reader would
-# load into a point network of the wrong shape
-_STATE_FORMAT = 2
+    def _train(self, y, X, pred_len, network, epochs, series_ids, freq=None):
+        """Contexts of every series of ``y``, and a network trained on their windows.
 
+        ``network`` None builds a new one; else a copy of it is trained (not at all
+        with ``epochs=0``). ``series_ids`` maps series seen before to their row of the
+        series embedding; ``freq``, if given, is the frequency the data must have.
+        """
+        parts = series_parts(y, X)
+        freq = common_freq(parts, freq)
+        spec = calendar_spec(parts[0][1].index, None if freq == 1 else freq)
+        lengths, n_val_rows = series_rows(parts, self.seq_len, pred_len,
+                                          self.validation_size, epochs > 0)  # fmt: skip
+        if network is None and self.series_embedding:
+            trained = [key for (key, y_i, _), n_val in zip(parts, n_val_rows)
+                       if len(y_i) - n_val >= self.seq_len + pred_len]  # fmt: skip
+            series_ids = {key: i for i, key in enumerate(trained)}
+        device = resolve_device(self.device)
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        n_series = len(series_ids) if network is None else network.config.n_series
+        contexts, tensors = {}, []
+        for (key, y_i, X_i), n_val in zip(parts, n_val_rows):
+            # statistics of the training part only, as the original: the validation
+            # tail must not leak into the scaling
+            n_train = len(y_i) - n_val
+            y_scaler = fit_scaler(y_i.iloc[:n_train], self.scale)
+            x_scaler = None if X_i is None else fit_scaler(X_i.iloc[:n_train], self.scale)
+            context = SeriesContext(y_i, X_i, y_scaler, x_scaler, constant_values(y_i),
+                                    series_ids.get(key, -1))  # fmt: skip
+            if epochs:
+                tensors.append(to_tensors(y_i, X_i, context, spec, device, n_series))
+            contexts[key] = tail(context, self.seq_len + pred_len - 1)
+        history, best_epoch = [], 0
+        if epochs:
+            series = SeriesTensors.concat(tensors)
+            train_starts, val_starts = panel_starts(lengths, self.seq_len, pred_len, n_val_rows)
+            train = self._windows(series, train_starts, pred_len)
+            val = None if val_starts is None else self._windows(series, val_starts, pred_len)
+        if network is None:
+            periods = self.residual_periods if self.residual_sp else 1
+            if periods == "auto":
+                periods = best_residual_periods(val or train, self.residual_sp)
+            config = self._network_config(series, y.shape[1], pred_len, spec, n_series, periods)
+            with seeded(seed, device), torch.device(device):
+                network = Informer(config)
+        else:
+            network = copy.deepcopy(network).to(device)  # the pretrained one stays as it is
+        if epochs:
+            with seeded(seed, device):
+                history, best_epoch = train_network(network, train, val, **self._training_settings(epochs))
+        network.eval()
+        return _Fitted(network, history, best_epoch, seed, device, freq, spec, contexts, series_ids)
 
-def _best_residual_periods(windows, sp, batch_size=1024):
-    """The number of seasons whose mean, alone, forecasts ``windows`` with the lowest MSE."""
-    device = windows.series.values.device
-    n_max = windows.seq_len // sp
-    errors = torch.zeros(n_max, dtype=torch.float64, device=device)
-    for idx in torch.arange(len(windows), device=device).split(batch_size):
-        x_enc, _, _, _, target = windows.batch(idx)
-        for k in range(1, n_max + 1):
-            baseline = seasonal_baseline(x_enc, sp, k, target.shape[1], target.shape[2])
-            errors[k - 1] += ((baseline - target) ** 2).sum().double()
-    return int(errors.argmin()) + 1
+    def _network_config(self, series, n_targets, pred_len, spec, n_series, residual_periods=1):
+        return InformerConfig(
+            enc_in=series.values.shape[1],
+            dec_in=series.values.shape[1],
+            c_out=n_targets,
+            seq_len=self.seq_len,
+            label_len=self.label_len,
+            pred_len=pred_len,
+            d_model=self.d_model,
+            n_heads=self.n_heads,
+            e_layers=self.e_layers,
+            d_layers=self.d_layers,
+            d_ff=self.d_ff,
+            factor=self.factor,
+            attn=self.attn,
+            distil=self.distil,
+            dropout=self.dropout,
+            embed=self.embed,
+            activation=self.activation,
+            mark_sizes=spec.sizes,
+            n_series=n_series,
+            revin=self.revin,
+            residual_sp=self.residual_sp or 0,
+            residual_periods=residual_periods,
+            head=HEADS[self.loss],
+            quantiles=levels(self) if self.loss == "quantile" else (),
+        )
 
+    def _network_output(self, fh, X):
+        """The network's raw output for every series, from its last ``seq_len`` points."""
+        steps = np.asarray(fh.to_relative(self.cutoff), dtype=int) - 1
+        X_parts = dict(split_panel(X)) if X is not None else {}
+        n_series = self.network_.config.n_series
+        pasts, futures, tensors = [], [], []
+        for key, context in self._contexts.items():
+            y_past = context.y.iloc[-self.seq_len :]
+            # each series' steps count from its own last point
+            cutoff = self.cutoff if key is None else _checks.last_point(context.y.index, self._freq)
+            future = ForecastingHorizon(
+                np.arange(1, self.pred_len_ + 1), is_relative=True, freq=fh.freq
+            ).to_absolute_index(cutoff)
+            X_all = None
+            if context.x_scaler is not None:
+                X_i = X_parts.get(key)
+                if key is not None and X is not None and X_i is None:
+                    raise ValueError(
+                        f"X passed to predict lacks series {key!r}; pass X holding the "
+                        "future values of every series for the steps of fh."
+                    )
+                horizon = future[steps] if key is not None else fh.to_absolute_index(cutoff)
+                _checks.check_predict_X(X_i, context.X.columns, horizon)
+                X_new = X_i[context.X.columns]
+                X_all = append(context.X, X_new).reindex(y_past.index.append(future)).ffill()
+            # the future rows of y are placeholders: the decoder zeroes them
+            y_all = pd.concat([y_past, pd.DataFrame(0.0, index=future, columns=y_past.columns)])
+            tensors.append(to_tensors(y_all, X_all, context, self.calendar_, self.device_, n_series))
+            pasts.append(y_past)
+            futures.append(future)
+        starts = np.arange(len(tensors)) * (self.seq_len + self.pred_len_)
+        windows = self._windows(SeriesTensors.concat(tensors), starts, self.pred_len_)
+        out = forecast_windows(self.network_, windows, seed=self.seed_, precision=self.precision,
+                               batch_size=self.inference_batch_size)  # fmt: skip
+        return out, pasts, futures, steps
 
-_DEFAULTS = {
-    name: p.default for name, p in inspect.signature(InformerForecaster.__init__).parameters.items()
-}
+    def _per_series(self, output, kind, columns=None, alpha=None):
+        """The forecasts ``kind`` of every series (see ``outputs.to_user_scale``) as a frame.
 
-# parameters that only steer (fine-)training: setting them keeps a pretrained network
-_FINE_TUNING_PARAMS = {
-    "train_epochs", "batch_size", "learning_rate", "gradient_clip", "patience", "lradj",
-    "validation_size", "fine_tune_epochs", "random_state", "device", "precision",
-    "n_threads", "verbose",
-}  # fmt: skip
+        Rows are the steps of ``fh`` of each series, in the panel form of ``y``;
+        columns those of ``y``, or ``columns``.
+        """
+        out, pasts, futures, steps = output
+        config, parts = self.network_.config, []
+        for i, (key, context) in enumerate(self._contexts.items()):
+            y_past = pasts[i].to_numpy(np.float64)
+            values = to_user_scale(out[i], kind, config, context, y_past, alpha)[steps]
+            check_finite(values, self.scale, self.learning_rate)
+            frame = pd.DataFrame(values.reshape(len(steps), -1), index=futures[i][steps],
+                                 columns=pasts[i].columns if columns is None else columns)  # fmt: skip
+            parts.append((key, frame))
+        return join_panel(parts, self._index_names)
 
-_CHOICES = {
-    "attn": ("prob", "full"),
-    "embed": ("timeF", "fixed", "learned"),
-    "activation": ("gelu", "relu"),
-    "lradj": ("type1", "constant"),
-}
-_POSITIVE_INTS = (
-    "seq_len", "d_model", "n_heads", "e_layers", "d_layers", "d_ff", "factor",
-    "train_epochs", "batch_size", "patience",
-)  # fmt: skip
-_NON_NEGATIVE_INTS = ("fine_tune_epochs",)
-
-
-def _check_params(forecaster):
-    """Raise a ValueError naming the first invalid hyperparameter (sklearn's rule)."""
-    p = forecaster.get_params()
-    for name in _POSITIVE_INTS:
-        if not isinstance(p[name], (int, np.integer)) or isinstance(p[name], bool) or p[name] < 1:
-            raise ValueError(f"{name}={p[name]!r} must be a positive integer.")
-    for name in _NON_NEGATIVE_INTS:
-        if not isinstance(p[name], (int, np.integer)) or isinstance(p[name], bool) or p[name] < 0:
-            raise ValueError(
-                f"{name}={p[name]!r} must be a non-negative integer (0 forecasts "
-                "zero-shot with the pretrained network)."
+    def _fine_tune(self, series, starts):
+        network = copy.deepcopy(self.network_)  # train a copy: an error keeps the old
+        with seeded(self.seed_ + len(self.history_), self.device_):
+            history, _ = train_network(
+                network,
+                self._windows(series, starts, self.pred_len_),
+                **self._training_settings(self.train_epochs),
             )
-    if not isinstance(p["label_len"], (int, np.integer)) or not 0 <= p["label_len"] <= p["seq_len"]:
-        raise ValueError(
-            f"label_len={p['label_len']!r} must be an integer in [0, seq_len={p['seq_len']}]."
+        self.network_ = network
+        self.history_ = self.history_ + history
+
+    def _training_settings(self, epochs):
+        """The fit loop's hyperparameters, shared by fit, pretrain and fine-tuning."""
+        return dict(
+            loss=loss_function(self.loss, levels(self)),
+            epochs=epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            patience=self.patience,
+            lradj=self.lradj,
+            gradient_clip=self.gradient_clip,
+            precision=self.precision,
+            verbose=self.verbose,
+            inference_batch_size=self.inference_batch_size,
+            compile=self.compile,
         )
-    sp = p["residual_sp"]
-    if sp is not None and (
-        not isinstance(sp, (int, np.integer)) or isinstance(sp, bool) or not 1 <= sp <= p["seq_len"]
-    ):
-        raise ValueError(
-            f"residual_sp={sp!r} must be None or an integer in [1, seq_len={p['seq_len']}]: "
-            "the seasonal naive forecast repeats the last residual_sp input steps."
-        )
-    periods = p["residual_periods"]
-    n_max = p["seq_len"] // sp if sp else None
-    if periods != "auto" and (
-        not isinstance(periods, (int, np.integer)) or isinstance(periods, bool) or periods < 1
-        or (sp and periods > n_max) or (not sp and periods != 1)
-    ):  # fmt: skip
-        where = f"[1, seq_len // residual_sp = {n_max}]" if sp else "1 without residual_sp"
-        raise ValueError(
-            f"residual_periods={periods!r} must be 'auto' or an integer in {where}: the "
-            "baseline averages the last residual_periods seasons of the input window."
-        )
-    for name in ("distil", "series_embedding", "scale", "revin", "verbose"):
-        if not isinstance(p[name], (bool, np.bool_)):
-            raise ValueError(f"{name}={p[name]!r} must be True or False.")
-    if p["distil"]:
-        # each distilling layer halves the sequence; its BatchNorm needs two time steps
-        length = p["seq_len"]
-        for layer in range(1, p["e_layers"]):
-            if length < 2:
-                raise ValueError(
-                    f"seq_len={p['seq_len']} is too short for e_layers={p['e_layers']} with "
-                    f"distil=True: distilling halves it to {length} time step before "
-                    f"distilling layer {layer}, which needs at least 2; raise seq_len, "
-                    "lower e_layers, or set distil=False."
-                )
-            length = (length + 1) // 2
-    if p["d_model"] % p["n_heads"]:
-        raise ValueError(f"n_heads={p['n_heads']} must divide d_model={p['d_model']}.")
-    for name, allowed in _CHOICES.items():
-        if p[name] not in allowed:
-            raise ValueError(f"{name}={p[name]!r} is not one of {allowed}.")
-    for name in ("dropout", "validation_size"):
-        if not _is_real(p[name]) or not 0 <= p[name] < 1:
-            raise ValueError(f"{name}={p[name]!r} must be a number in [0, 1).")
-    if not _is_real(p["learning_rate"]) or not 0 < p["learning_rate"] < np.inf:
-        raise ValueError(f"learning_rate={p['learning_rate']!r} must be a positive number.")
-    clip = p["gradient_clip"]
-    if clip is not None and (not _is_real(clip) or not 0 < clip < np.inf):
-        raise ValueError(
-            f"gradient_clip={clip!r} must be None (no clipping) or a positive number, "
-            "the largest global norm of the gradients, e.g. 1.0."
-        )
-    _check_device(p["device"])
-    check_precision(p["precision"], resolve_device(p["device"]))
-    n_threads = p["n_threads"]
-    if n_threads is not None and (
-        not isinstance(n_threads, (int, np.integer)) or isinstance(n_threads, bool) or n_threads < 1
-    ):
-        raise ValueError(
-            f"n_threads={n_threads!r} must be None (keep torch's thread count) or a "
-            "positive integer, e.g. the number of cores divided by the number of "
-            "parallel workers."
-        )
-    if p["loss"] not in _HEADS:
-        raise ValueError(
-            f"loss={p['loss']!r} is not one of {tuple(_HEADS)}: 'mse' for point "
-            "forecasts, 'quantile' or 'normal' for intervals and quantiles."
-        )
-    _check_quantiles(p["quantiles"])
+
+    def _windows(self, series, starts, pred_len):
+        return Windows(series, starts, self.seq_len, self.label_len, pred_len)
+
+    @contextlib.contextmanager
+    def _runtime(self):
+        """Threads and determinism as asked, for one public call; restored after."""
+        with torch_threads(self.n_threads), deterministic(self.deterministic):
+            yield
+
+    def __getstate__(self):
+        """Pickled state: the weights on the CPU, with the package and format versions."""
+        return dump_state(vars(self))
+
+    def __setstate__(self, state):
+        """Rebuild the networks from a pickled state, on their device if present, else the CPU."""
+        vars(self).update(load_state(state, _defaults()))
 
 
-def _is_real(value):
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+class _Fitted(NamedTuple):
+    """What ``_train`` gives back: the network and what predict needs beside it."""
+
+    network: Informer
+    history: list
+    best_epoch: int
+    seed: int
+    device: torch.device
+    freq: object
+    calendar: object
+    contexts: dict  # {series key: SeriesContext}
+    series_ids: dict  # {series key: row of the series embedding}
 
 
-def _check_device(device):
-    if device == "auto":
-        return
+def _defaults():
+    signature = inspect.signature(InformerForecaster.__init__)
+    return {name: p.default for name, p in signature.parameters.items()}
+
+
+def _same(a, b):
+    """Parameter equality that also holds for arrays (``==`` is elementwise there)."""
     try:
-        device = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise ValueError(
-            f"device={device!r} is not a torch device; pass 'auto', 'cpu', 'cuda' or 'mps'."
-        ) from None
-    if _available(device) != device:
-        raise ValueError(
-            f"device={str(device)!r} is not available on this machine; pass device='auto' "
-            "to use the best device present, or 'cpu'."
-        )
-
-
-def _available(device):
-    """``device`` if this machine has it, else the CPU."""
-    if device.type == "cuda" and not torch.cuda.is_available():
-        return torch.device("cpu")
-    mps = getattr(torch.backends, "mps", None)
-    if device.type == "mps" and not (mps is not None and mps.is_available()):
-        return torch.device("cpu")
-    return device
+        return bool(np.array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object)))
+    except (TypeError, ValueError):
+        return a is b
 
 
 @contextlib.contextmanager
@@ -1188,330 +1129,83 @@ def _restored_on_error(forecaster):
         raise
 
 
-_HEADS = {"mse": "point", "quantile": "quantile", "normal": "normal"}
-
-# levels within this distance of a trained level count as that level: sktime asks
-# for 0.5 - 0.9 / 2 = 0.04999999999999999 when a user asks for a 90% interval
-_LEVEL_TOLERANCE = 1e-9
-
-
-def _check_quantiles(quantiles):
-    """Raise a ValueError unless ``quantiles`` are distinct levels in (0, 1) with 0.5."""
-    fix = "pass distinct levels strictly between 0 and 1, e.g. (0.1, 0.5, 0.9)"
-    if isinstance(quantiles, (str, bytes)) or not hasattr(quantiles, "__len__"):
-        raise ValueError(f"quantiles={quantiles!r} must be a tuple of levels; {fix}.")
-    if not all(_is_real(q) and 0 < q < 1 for q in quantiles):
-        raise ValueError(f"quantiles={quantiles!r} must hold numbers in (0, 1); {fix}.")
-    if len(set(quantiles)) != len(quantiles):
-        raise ValueError(f"quantiles={quantiles!r} holds a level twice; {fix}.")
-    if 0.5 not in quantiles or len(quantiles) < 2:
+def windows_frame(forecaster, y, X, *, start, step, steps, kind, alpha):
+    """``predict_windows``'s forecasts: every origin of every series, one batched pass."""
+    f = forecaster
+    if not isinstance(step, (int, np.integer)) or isinstance(step, bool) or step < 1:
+        raise ValueError(f"step={step!r} must be a positive integer, the points between origins.")
+    if steps.min() < 1 or steps.max() > f.pred_len_:
         raise ValueError(
-            f"quantiles={quantiles!r} must hold 0.5, the median that is the point "
-            f"forecast, and at least one other level; {fix}."
+            f"fh={steps.tolist()} must hold steps in [1, {f.pred_len_}], the horizon the "
+            "network was fitted for."
         )
-
-
-def _levels(forecaster):
-    """The quantile levels of ``forecaster``, sorted as the network emits them."""
-    return tuple(sorted(float(q) for q in forecaster.quantiles))
-
-
-def _loss_function(loss, levels):
-    """The training loss for the head that ``loss`` names."""
-    if loss == "quantile":
-        return functools.partial(pinball_loss, quantiles=levels)
-    return gaussian_nll if loss == "normal" else torch.nn.functional.mse_loss
-
-
-def _check_alpha_in_range(alpha, levels):
-    low, high = levels[0] - _LEVEL_TOLERANCE, levels[-1] + _LEVEL_TOLERANCE
-    outside = [a for a in alpha if not low <= a <= high]
-    if outside:
-        raise ValueError(
-            f"Quantile levels {outside} lie outside the levels the network was trained "
-            f"on, [{levels[0]}, {levels[-1]}] (parameter quantiles={levels}); add them "
-            "to quantiles and fit again, or ask for a narrower interval."
-        )
-
-
-def _point_forecast(out, config):
-    """The point forecast (pred_len, c) of a head's output: median, mean or itself."""
-    if config.head == "quantile":
-        return out[..., config.quantiles.index(0.5)]
-    return out[..., 0] if config.head == "normal" else out
-
-
-def _quantiles_at(out, config, alpha):
-    """Quantiles (pred_len, c, A) at the levels ``alpha``, on the standardised scale.
-
-    Between two trained levels the quantile is interpolated linearly and clipped to
-    the two neighbours, so that rounding cannot make neighbouring segments cross.
-    """
-    alpha = np.asarray(alpha, dtype=np.float64)
-    if config.head == "normal":
-        return out[..., :1] + out[..., 1:] * norm.ppf(alpha)  # (pred_len, c, A)
-    levels = np.asarray(config.quantiles)
-    i = np.clip(np.searchsorted(levels, alpha, side="right") - 1, 0, len(levels) - 2)  # (A,)
-    w = np.clip((alpha - levels[i]) / (levels[i + 1] - levels[i]), 0.0, 1.0)
-    lower, upper = out[..., i], out[..., i + 1]  # (pred_len, c, A)
-    return np.minimum(np.maximum(lower + w * (upper - lower), lower), upper)
-
-
-def _normal_scale(out, config):
-    """Standard deviation (pred_len, c) of a head's forecast, on the standardised scale.
-
-    For the quantile head: the slope of the least-squares line through the trained
-    quantiles against the standard Normal's, i.e. the best-fitting Normal's scale.
-    """
-    if config.head == "normal":
-        return out[..., 1]
-    z = norm.ppf(config.quantiles)
-    z = z - z.mean()
-    return (out * z).sum(axis=-1) / (z**2).sum()
-
-
-def _unscale(values, scaler, shift=True):
-    """Undo the per-column standardisation of ``values`` (pred_len, c[, k]).
-
-    Quantiles and means: mean + std * value; spreads (``shift=False``): std * value.
-    """
-    shape = (-1,) + (1,) * (values.ndim - 2)  # broadcast over the column axis
-    std = scaler.scale_.reshape(shape) if scaler.with_std else 1.0
-    mean = scaler.mean_.reshape(shape) if scaler.with_mean and shift else 0.0
-    return mean + std * values
-
-
-def _constant_values(y):
-    """Per column of ``y``: its value where the column is constant, else NaN."""
-    values = y.to_numpy(np.float64)
-    return np.where((values == values[0]).all(axis=0), values[0], np.nan)
-
-
-def _hold_constants(forecast, y_past, constants):
-    """Forecast a column constant in training and in the current input as that constant.
-
-    Standardising maps such a column to zeros (unit scale, as scikit-learn does for
-    zero variance); the network's output there is near zero but not zero, which the
-    inverse scaling would add to the constant as noise.
-    """
-    hold = _held_columns(y_past, constants)
-    forecast[:, hold] = constants[hold]
-    return forecast
-
-
-def _held(values, y_past, constants, fill=None):
-    """``values`` (pred_len, c[, k]) with the columns ``_hold_constants`` holds set.
-
-    Set to their constant, or to ``fill`` (0 for a spread): a degenerate forecast
-    distribution at the constant.
-    """
-    hold = _held_columns(y_past, constants)
-    fill = constants[hold] if fill is None else np.full(hold.sum(), fill)
-    values[:, hold] = fill.reshape((-1,) + (1,) * (values.ndim - 2))
-    return values
-
-
-def _held_columns(y_past, constants):
-    """Columns constant in training and in the input ``y_past``."""
-    return (y_past == constants).all(axis=0)  # NaN, a varying column, never equals
-
-
-def _fit_scaler(frame, scale):
-    return StandardScaler(with_mean=scale, with_std=scale).fit(frame.to_numpy(np.float64))
-
-
-@dataclasses.dataclass
-class _Context:
-    """What the forecaster keeps of one series: its last points, scaling and identity."""
-
-    y: pd.DataFrame
-    X: pd.DataFrame | None
-    y_scaler: StandardScaler
-    x_scaler: StandardScaler | None
-    constants: np.ndarray  # per column: its value where constant in training, else NaN
-    series_id: int  # row of the series embedding; -1 for a series not trained on
-
-
-def _to_tensors(y, X, context, spec, device, n_series):
-    """Scale a frame (and its exogenous frame) with a series' statistics into tensors."""
-    y_values = context.y_scaler.transform(y.to_numpy(np.float64))
-    X_values = None if X is None else context.x_scaler.transform(X.to_numpy(np.float64))
-    marks = calendar_marks(y.index, spec)
-    series_id = context.series_id if n_series else None
-    return SeriesTensors.from_arrays(y_values, X_values, marks, device, series_id)
-
-
-def _tail(context, n_rows):
-    X = None if context.X is None else context.X.iloc[-n_rows:]
-    return dataclasses.replace(context, y=context.y.iloc[-n_rows:], X=X)
-
-
-def _series_parts(y, X):
-    """``[(key, y, X), ...]`` of every series; X's rows beyond y's are dropped."""
+    y_frame = _checks.as_frame(y)
+    y_frame = y if y_frame is None else y_frame
     X_parts = dict(split_panel(X)) if X is not None else {}
-    return [
-        (key, y_i, None if X is None else X_parts[key].loc[y_i.index])
-        for key, y_i in split_panel(y)
-    ]
-
-
-def _series_name(key):
-    return "y" if key is None else f"y series {key!r}"
-
-
-def _common_freq(parts, expected=None):
-    """The frequency every series shares; ``expected`` is the pretrained one."""
-    freqs = [(key, _checks.index_freq(y_i.index, _series_name(key))) for key, y_i, _ in parts]
-    key, freq = freqs[0]
-    for other, other_freq in freqs[1:]:
-        if other_freq != freq:
-            raise ValueError(
-                f"The series of y have different frequencies: series {key!r} has "
-                f"{_checks.freq_str(freq)}, series {other!r} has "
-                f"{_checks.freq_str(other_freq)}. One InformerForecaster models series "
-                "of one frequency: resample them onto one grid, e.g. with "
-                "y.groupby(level=...).resample(...), or fit one forecaster per frequency."
-            )
-    if expected is not None and freq != expected:
-        raise ValueError(
-            f"y has frequency {_checks.freq_str(freq)}, but the forecaster was pretrained "
-            f"on series of frequency {_checks.freq_str(expected)}; pass series of that "
-            "frequency, or pretrain a forecaster on series like these."
-        )
-    return freq
-
-
-def _series_rows(parts, seq_len, pred_len, validation_size, train):
-    """Rows and validation tail of every series, raising where they cannot serve.
-
-    Every series needs ``seq_len`` points to be forecast. For training, a series too
-    short for a training window is skipped with a warning (its tail is set to 0) as
-    long as another series gives windows; one series alone keeps its own messages.
-    """
-    lengths = [len(y_i) for _, y_i, _ in parts]
-    if parts[0][0] is None and train:
-        n_val = _checks.n_validation_rows(lengths[0], validation_size, pred_len)
-        _checks.check_length(lengths[0], seq_len, pred_len, n_val)
-        return lengths, [n_val]
-    for (key, _, _), n_rows in zip(parts, lengths):
-        if n_rows < seq_len:
-            raise ValueError(
-                f"{_series_name(key)} has {n_rows} time points, but every series needs "
-                f"at least seq_len={seq_len} to be forecast; pass more of its history, "
-                "drop it, or lower seq_len."
-            )
-    if not train:
-        return lengths, [0] * len(parts)
-    n_val_rows = [int(round(validation_size * n)) if validation_size else 0 for n in lengths]
-    short = [i for i, n in enumerate(lengths) if n - n_val_rows[i] < seq_len + pred_len]
-    if len(short) == len(parts):
-        longest = int(np.argmax(lengths))
-        raise ValueError(
-            f"None of the {len(parts)} series of y gives a training window: each needs "
-            f"seq_len={seq_len} + max(fh)={pred_len} points before its validation tail "
-            f"(validation_size={validation_size}); the longest, series "
-            f"{parts[longest][0]!r}, has {lengths[longest]}. Pass longer series, or "
-            "lower seq_len or validation_size."
-        )
-    if short:
-        keys = [parts[i][0] for i in short]
-        warnings.warn(
-            f"{len(short)} of the {len(parts)} series of y are too short for a training "
-            f"window (seq_len={seq_len} + max(fh)={pred_len} points before the "
-            f"validation tail) and are only forecast, not trained on: {keys[:5]}"
-            + (" ..." if len(keys) > 5 else ""),
-            stacklevel=4,
-        )
-        for i in short:
-            n_val_rows[i] = 0
-    if validation_size and max(n_val_rows) < pred_len:
-        raise ValueError(
-            f"validation_size={validation_size} keeps at most {max(n_val_rows)} points of "
-            f"a series for validation, fewer than the horizon max(fh)={pred_len}, so no "
-            "validation window fits; raise validation_size, pass longer series, or set "
-            "validation_size=0 to train without early stopping."
-        )
-    return lengths, n_val_rows
-
-
-def _pretrain_pred_len(fh):
-    """The network's horizon from pretrain's ``fh``: its largest relative step."""
-    if fh is None:
-        raise ValueError(
-            "pretrain needs fh, the steps ahead the network learns to forecast; fit "
-            "after pretrain can forecast up to its largest step. Pass e.g. "
-            "pretrain(y, fh=[1, 2, 3])."
-        )
-    steps = np.asarray(fh.to_numpy()) if fh.is_relative else None
-    if steps is None or not np.issubdtype(steps.dtype, np.integer) or steps.min() < 1:
-        raise ValueError(
-            f"fh passed to pretrain must be steps ahead, integers of at least 1, e.g. "
-            f"fh=[1, 2, 3], but got {list(fh.to_pandas())[:5]}: the series of a panel "
-            "end at different times."
-        )
-    return int(steps.max())
-
-
-def _match_pretrained(y, X, pred_len, data, config):
-    """``y`` and ``X`` with the pretrained columns in their order; raise where they differ."""
-    if pred_len > config.pred_len:
-        raise ValueError(
-            f"fh reaches {pred_len} steps ahead, but the pretrained network forecasts at "
-            f"most {config.pred_len} (the largest step of the fh passed to pretrain); "
-            "pass fh within it, or pretrain again with a longer fh."
-        )
-    y_columns, X_columns = data["y_columns"], data["X_columns"]
-    y = _in_pretrained_order(y, y_columns, "y")
-    if (X is None) != (X_columns is None):
-        raise ValueError(
-            "X passed to fit is "
-            + ("None, but the forecaster was pretrained with exogenous X: pass X "
-               f"with columns {X_columns}." if X is None else
-               "given, but the forecaster was pretrained without X: pass X=None, "
-               "or pretrain with X.")  # fmt: skip
-        )
-    if X is not None:
-        X = _in_pretrained_order(X, X_columns, "X")
-    return y, X
-
-
-def _in_pretrained_order(frame, columns, name):
-    """``frame`` with the pretrained ``columns`` in their order; other names by position."""
-    if frame.shape[1] != len(columns):
-        raise ValueError(
-            f"{name} passed to fit has {frame.shape[1]} columns {list(frame.columns)}, but "
-            f"the forecaster was pretrained on {name} with {len(columns)}, {columns}; pass "
-            "as many columns, in the pretrained order, or pretrain on series like these."
-        )
-    return frame[columns] if set(frame.columns) == set(columns) else frame
-
-
-def _check_update_series(y, X, contexts, freq):
-    """Check update's data, series by series, against the fitted contexts."""
-    y_frame = y.to_frame() if isinstance(y, pd.Series) else y
-    if not (isinstance(y_frame, pd.DataFrame) and isinstance(y_frame.index, pd.MultiIndex)):
-        if None in contexts:
-            context = contexts[None]
-            _checks.check_update_data(y, X, context.y, context.X, freq)
-        return
-    X_parts = dict(split_panel(X)) if isinstance(X, pd.DataFrame) else {}
+    n_series, config = f.network_.config.n_series, f.network_.config
+    seq_len, pred_len = f.seq_len, f.pred_len_
+    plans, tensors, offset = [], [], 0
     for key, y_i in split_panel(y_frame):
-        context = contexts.get(key)
+        context = f._contexts.get(key)
         if context is None:
             raise ValueError(
-                f"y passed to update holds series {key!r}, which the forecaster was not "
-                f"fitted on (it knows {list(contexts)[:5]}); update continues fitted "
-                "series: fit again to add series."
+                f"y holds series {key!r}, which the forecaster was not fitted on (it knows "
+                f"{list(f._contexts)[:5]}); pass fitted series."
             )
-        X_i = X_parts.get(key) if X is not None else None
-        if X is not None and context.X is not None and X_i is None:
-            raise ValueError(f"X passed to update lacks series {key!r}; pass X of every series of y.")
-        _checks.check_update_data(y_i, X_i, context.y, context.X, freq)
-
-
-def _append(old, new):
-    """``old`` followed by ``new``; rows of ``new`` replace rows of ``old`` at equal times."""
-    if new is None:
-        return old
-    both = pd.concat([old, new])
-    return both[~both.index.duplicated(keep="last")].sort_index()
+        if y_i.shape[1] == 1 and len(context.y.columns) == 1:  # a Series under another name
+            y_i = y_i.set_axis(context.y.columns, axis=1)
+        _checks.check_series(y_i, "y")
+        if list(y_i.columns) != list(context.y.columns):
+            y_i = y_i[context.y.columns]
+        X_i = None
+        if context.X is not None:
+            if X is None or key not in X_parts:
+                raise ValueError(
+                    "the forecaster was fitted with exogenous X: pass X on the index of y "
+                    f"with columns {list(context.X.columns)}."
+                )
+            X_i = X_parts[key].reindex(y_i.index)[context.X.columns]
+            _checks.check_series(X_i, "X")
+        origins = np.arange(seq_len - 1, len(y_i) - pred_len)  # positions of the cutoffs
+        if start is not None:
+            origins = origins[y_i.index[origins] >= start]
+        origins = origins[::step]
+        if not len(origins):
+            continue
+        tensors.append(to_tensors(y_i, X_i, context, f.calendar_, f.device_, n_series))
+        plans.append((key, y_i, context, origins, offset))
+        offset += len(y_i)
+    if not plans:
+        raise ValueError(
+            f"y has no origin with seq_len={seq_len} points up to it and the whole horizon "
+            f"of {pred_len} steps after it"
+            + ("" if start is None else f" at or after start={start!r}")
+            + "; pass a longer stretch of y, or an earlier start."
+        )
+    starts = np.concatenate([origins - seq_len + 1 + offset for _, _, _, origins, offset in plans])
+    windows = Windows(SeriesTensors.concat(tensors), starts, seq_len, f.label_len, pred_len)
+    out = forecast_windows(f.network_, windows, seed=f.seed_, precision=f.precision,
+                           batch_size=f.inference_batch_size)  # fmt: skip
+    frames, first = [], 0
+    for key, y_i, context, origins, _ in plans:
+        values = y_i.to_numpy(np.float64)
+        forecasts = np.stack([
+            to_user_scale(out[first + j], kind, config, context, values[p - seq_len + 1 : p + 1], alpha)
+            for j, p in enumerate(origins)
+        ])[:, steps - 1]  # (n_origins, len(steps), c[, A])
+        first += len(origins)
+        check_finite(forecasts, f.scale, f.learning_rate)
+        cutoffs = np.repeat(origins, len(steps))
+        times = (origins[:, None] + steps[None, :]).ravel()
+        arrays = [y_i.index[cutoffs], y_i.index[times]]
+        names = ["cutoff", y_i.index.name]
+        if key is not None:
+            key = key if isinstance(key, tuple) else (key,)
+            arrays = [np.repeat(np.array([k], dtype=object), len(times)) for k in key] + arrays
+            names = f._index_names[:-1] + names
+        columns = list(y_i.columns)
+        if kind == "quantiles":
+            columns = pd.MultiIndex.from_product([columns, alpha])
+        frames.append(pd.DataFrame(forecasts.reshape(len(times), -1), columns=columns,
+                                   index=pd.MultiIndex.from_arrays(arrays, names=names)))  # fmt: skip
+    return pd.concat(frames)

@@ -9,22 +9,17 @@ draw (initialisation, shuffling, dropout, ProbSparse key sampling) happens insid
 """
 
 __all__ = [
-    "PRECISIONS",
     "TrainingDiverged",
     "adam",
-    "autocast",
-    "check_precision",
-    "cpu_bf16_support",
+    "best_residual_periods",
     "gaussian_nll",
+    "loss_function",
     "pinball_loss",
-    "resolve_device",
-    "seeded",
-    "torch_threads",
     "train_network",
 ]
 
-import contextlib
 import copy
+import functools
 import logging
 import math
 import time
@@ -34,143 +29,13 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from informer_sk.nn.informer import seasonal_baseline
+from informer_sk.runtime import autocast
+
 logger = logging.getLogger(__name__)
-
-PRECISIONS = ("fp32", "bf16")
-# the CPU flags of native bf16 matrix products: x86 AVX-512 BF16 and AMX, ARM's BF16
-_CPU_BF16_FLAGS = {"avx512_bf16", "amx_bf16", "bf16"}
-
 
 class TrainingDiverged(FloatingPointError):
     """The training loss, or the trained network's forecast, became NaN or infinite."""
-
-
-def resolve_device(device):
-    """``"auto"`` picks CUDA, then Apple's MPS, then the CPU."""
-    if device != "auto":
-        return torch.device(device)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if _mps_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
-@contextlib.contextmanager
-def seeded(seed, device=None):
-    """Run a block with torch's RNG seeded, restoring the caller's RNG state after.
-
-    ``torch.manual_seed`` seeds the CPU and every CUDA device (and MPS): the state of
-    each is saved and put back, so the caller's RNG is untouched whichever device the
-    block used.
-    """
-    cuda = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
-    mps = getattr(torch, "mps", None)
-    mps_state = mps.get_rng_state() if _mps_available() else None
-    try:
-        with torch.random.fork_rng(devices=cuda):
-            torch.manual_seed(seed)
-            yield
-    finally:
-        if mps_state is not None:
-            mps.set_rng_state(mps_state)
-
-
-def _mps_available():
-    mps = getattr(torch.backends, "mps", None)
-    return mps is not None and mps.is_available()
-
-
-@contextlib.contextmanager
-def torch_threads(n_threads):
-    """Run a block with ``n_threads`` intra-op torch threads, then restore the caller's.
-
-    ``None`` leaves the thread count alone. The count is process-wide: run parallel
-    workers in processes (loky, dask), not threads, when each sets its own.
-
-    Examples
-    --------
-    >>> import torch
-    >>> before = torch.get_num_threads()
-    >>> with torch_threads(1):
-    ...     torch.get_num_threads()
-    1
-    >>> torch.get_num_threads() == before
-    True
-    """
-    if n_threads is None:
-        yield
-        return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
-def cpu_bf16_support(cpuinfo="/proc/cpuinfo"):
-    """The flags of native bf16 arithmetic this CPU reports, sorted; empty if none.
-
-    Reads ``/proc/cpuinfo`` (Linux): ``avx512_bf16`` and ``amx_bf16`` on x86, ``bf16``
-    on ARM. Elsewhere the file is missing and nothing is claimed.
-    """
-    try:
-        with open(cpuinfo) as f:
-            lines = [line for line in f if line.startswith(("flags", "Features"))]
-    except OSError:
-        return []
-    flags = set(lines[0].split(":", 1)[1].split()) if lines else set()
-    return sorted(_CPU_BF16_FLAGS & flags)
-
-
-def check_precision(precision, device):
-    """Raise a ValueError unless ``precision`` can run on ``device``."""
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision={precision!r} is not one of {PRECISIONS}.")
-    if precision == "bf16" and device.type not in ("cpu", "cuda"):
-        raise ValueError(
-            f"precision='bf16' runs on the CPU and on CUDA, not on device {str(device)!r}; "
-            "pass precision='fp32', or device='cpu' to use bf16 on the CPU."
-        )
-
-
-_warned_slow_bf16 = set()  # device types already warned about, once per process
-
-
-def _warn_if_slow_bf16(device):
-    """Warn, once per device type, where bf16 works but is emulated, hence slow."""
-    if device.type in _warned_slow_bf16:
-        return
-    if device.type == "cpu" and not cpu_bf16_support():
-        reason = (
-            "this CPU reports neither AVX-512 BF16 nor AMX (nor ARM BF16), so bf16 matrix "
-            "products are emulated"
-        )
-    elif device.type == "cuda" and not torch.cuda.is_bf16_supported(including_emulation=False):
-        reason = f"{torch.cuda.get_device_name(device)} emulates bf16"
-    else:
-        return
-    _warned_slow_bf16.add(device.type)
-    warnings.warn(
-        f"precision='bf16': {reason}; it works, but is likely "
-        "slower than precision='fp32'.",
-        stacklevel=3,
-    )
-
-
-def autocast(precision, device):
-    """The context of a forward pass: nothing for fp32, bf16 autocast for bf16.
-
-    Under bf16, matrix products run in bfloat16 and the rest as torch's autocast
-    decides; callers cast the network's output back to float32, so losses, gradients
-    of the (float32) weights and the optimiser stay in float32.
-    """
-    if precision == "fp32":
-        return contextlib.nullcontext()
-    check_precision(precision, device)
-    _warn_if_slow_bf16(device)
-    return torch.autocast(device.type, dtype=torch.bfloat16)
 
 
 def pinball_loss(out, target, quantiles):
@@ -230,6 +95,26 @@ def gaussian_nll(out, target):
     return (torch.log(scale) + 0.5 * z**2).mean() + 0.5 * math.log(2 * math.pi)
 
 
+def loss_function(loss, levels):
+    """The training loss for the head that the forecaster's ``loss`` parameter names."""
+    if loss == "quantile":
+        return functools.partial(pinball_loss, quantiles=levels)
+    return gaussian_nll if loss == "normal" else torch.nn.functional.mse_loss
+
+
+def best_residual_periods(windows, sp, batch_size=1024):
+    """The number of seasons whose mean, alone, forecasts ``windows`` with the lowest MSE."""
+    device = windows.series.values.device
+    n_max = windows.seq_len // sp
+    errors = torch.zeros(n_max, dtype=torch.float64, device=device)
+    for idx in torch.arange(len(windows), device=device).split(batch_size):
+        x_enc, _, _, _, target = windows.batch(idx)
+        for k in range(1, n_max + 1):
+            baseline = seasonal_baseline(x_enc, sp, k, target.shape[1], target.shape[2])
+            errors[k - 1] += ((baseline - target) ** 2).sum().double()
+    return int(errors.argmin()) + 1
+
+
 def _forward_loss(network, windows, idx, loss=F.mse_loss):
     """The batch's MSE; callers run it under :func:`autocast`, the loss stays float32."""
     x_enc, mark_enc, x_dec, mark_dec, target = windows.batch(idx)
@@ -281,6 +166,9 @@ def train_network(network, train_windows, val_windows=None, **settings):
         Keyword-only; as the forecaster's parameters of the same names.
     inference_batch_size : int, optional
         Keyword-only; windows per forward pass of the validation; ``batch_size`` if None.
+    compile : bool, default=False
+        Keyword-only; train ``torch.compile(network)`` (CUDA graphs on a GPU), on whole
+        batches only.
     loss : callable, default=torch.nn.functional.mse_loss
         Keyword-only; ``loss(network_output, target)`` gives the scalar to minimise,
         in training and validation: e.g. :func:`pinball_loss` or :func:`gaussian_nll`
@@ -366,6 +254,7 @@ def _train_epochs(
     verbose=False,
     loss=F.mse_loss,
     inference_batch_size=None,
+    compile=False,
 ):
     """The epochs of :func:`train_network`; appends to ``history``, fills ``best``.
 
@@ -376,6 +265,13 @@ def _train_epochs(
     settings = {"learning_rate": learning_rate, "gradient_clip": gradient_clip}
     n = len(train_windows)
     device = train_windows.series.values.device
+    model = network
+    if compile:
+        # CUDA graphs replay one shape: every step takes a whole batch (the rest of an
+        # epoch's shuffled order waits for the next epoch)
+        mode = "reduce-overhead" if device.type == "cuda" else None
+        model = torch.compile(network, mode=mode)
+        n = n - n % batch_size if n >= batch_size else n
     optimizer = adam(network.parameters(), learning_rate, device)
     stale, started = 0, time.perf_counter()
     for epoch in range(1, epochs + 1):
@@ -384,13 +280,13 @@ def _train_epochs(
         for group in optimizer.param_groups:
             group["lr"] = lr
         network.train()
-        batches = torch.randperm(n, device=device).split(batch_size)
+        batches = torch.randperm(len(train_windows), device=device)[:n].split(batch_size)
         # one bar per epoch, kept on screen, ending with the epoch's losses and time
         bar = tqdm(total=len(batches), desc=f"epoch {epoch}/{epochs}", disable=not verbose)
         total = torch.zeros((), device=device)
         for step, idx in enumerate(batches, start=1):
             with autocast(precision, device):  # backward runs outside, as torch advises
-                batch_loss = _forward_loss(network, train_windows, idx, loss)
+                batch_loss = _forward_loss(model, train_windows, idx, loss)
             optimizer.zero_grad(set_to_none=True)
             batch_loss.backward()
             if gradient_clip is not None:
@@ -406,7 +302,7 @@ def _train_epochs(
         record = {"epoch": epoch, "train_loss": total.item() / n, "val_loss": None, "learning_rate": lr}
         if val_windows is not None:
             record["val_loss"] = _evaluate(
-                network, val_windows, inference_batch_size or batch_size, loss, precision
+                model, val_windows, inference_batch_size or batch_size, loss, precision
             )
             if not math.isfinite(record["val_loss"]):
                 raise _diverged("validation loss", record["val_loss"], epoch, settings)

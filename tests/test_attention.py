@@ -98,15 +98,18 @@ def test_top_u_is_chosen_per_sample_and_per_head():
         assert sorted(info["top_index"][b, h].tolist()) == positions
 
 
-def test_sparsity_is_max_minus_mean_over_one_key_sample_per_batch_and_head():
+@pytest.mark.parametrize("training", [True, False])
+def test_sparsity_is_max_minus_mean_over_one_key_sample_per_batch_and_head(training):
+    # in training every (window, head) draws its own sample; in eval every window of
+    # the batch shares its head's, so a forecast does not depend on its batch
     B, H, L, D = 2, 3, 40, 8
     q, k, v = _qkv(B=B, H=H, L_Q=L, L_K=L, D=D)
     U = u = 2 * math.ceil(math.log(L))  # factor=2: 8 < 40
     torch.manual_seed(1)
-    out, info = ProbSparseAttention(factor=2).eval()(q, k, v, return_attention=True)
+    out, info = ProbSparseAttention(factor=2).train(training)(q, k, v, return_attention=True)
     torch.manual_seed(1)
-    sample = torch.randint(L, (B, H, U, 1))
-    k_sample = k.gather(2, sample.expand(-1, -1, -1, D))  # (B, H, U, D)
+    sample = torch.randint(L, (B if training else 1, H, U, 1))
+    k_sample = k.gather(2, sample.expand(B, -1, -1, D))  # (B, H, U, D)
     scores = q @ k_sample.transpose(-2, -1) / math.sqrt(D)  # (B, H, L, U)
     # Eq. 4 divides the sum by U (the original code divides it by L_K)
     torch.testing.assert_close(info["sparsity"], scores.max(-1).values - scores.sum(-1) / U)

@@ -208,7 +208,7 @@ def test_too_short_series_says_how_many_points_are_needed():
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"precision": "fp16"}, r"precision='fp16' is not one of \('fp32', 'bf16'\)"),
+        ({"precision": "fp16"}, r"precision='fp16' is not one of \('fp32', 'tf32', 'bf16'\)"),
         ({"n_threads": 0}, "n_threads=0 must be None .* or a positive integer"),
         ({"n_threads": 1.5}, "n_threads=1.5 must be None"),
         ({"n_threads": True}, "n_threads=True must be None"),
@@ -361,3 +361,41 @@ def test_residual_periods_must_fit_the_input_window(params, match):
 def test_residual_sp_must_be_an_integer_within_seq_len(bad):
     with pytest.raises(ValueError, match=r"residual_sp=.* must be None or an integer in \[1, seq_len=24\]"):
         InformerForecaster(**{**SMALL, "residual_sp": bad}).fit(_hourly()["c0"], fh=[1])
+
+
+def test_set_params_with_a_misspelled_name_keeps_the_fitted_and_pretrained_state():
+    from tests.conftest import panel
+
+    data = panel(a=_hourly(200), b=_hourly(200, seed=1))
+    forecaster = InformerForecaster(**{**SMALL, "seq_len": 8, "label_len": 4}).pretrain(data, fh=[1, 2])
+    forecaster.fit(_hourly(100), fh=[1, 2])
+    network, pretrained = forecaster.network_, forecaster.pretrained_network_
+    with pytest.raises(ValueError, match=r"'learning_rte' \(did you mean 'learning_rate'\?\)"):
+        forecaster.set_params(learning_rte=0.1)
+    assert forecaster.is_fitted and forecaster.network_ is network
+    assert forecaster.pretrained_network_ is pretrained
+
+
+def test_update_with_fewer_new_points_than_the_horizon_still_fine_tunes():
+    y = _hourly(200)
+    forecaster = InformerForecaster(**SMALL).fit(y.iloc[:150], fh=np.arange(1, 13))
+    before = [p.detach().clone() for p in forecaster.network_.parameters()]
+    forecaster.update(y.iloc[150:153], update_params=True)  # 3 new points, horizon 12
+    assert len(forecaster.history_) == 2 * SMALL["train_epochs"]
+    assert any(not torch.equal(a, b) for a, b in zip(before, forecaster.network_.parameters()))
+
+
+def test_update_with_rows_already_seen_trains_only_on_the_new_ones():
+    y = _hourly(200)
+    forecaster = InformerForecaster(**SMALL).fit(y.iloc[:150], fh=[1, 2])
+    with pytest.warns(UserWarning, match="no point after the fitted ones"):
+        forecaster.update(y.iloc[100:150], update_params=True)  # all seen before
+    assert len(forecaster.history_) == SMALL["train_epochs"]
+    forecaster.update(y.iloc[140:152], update_params=True)  # 2 new, 10 seen
+    assert forecaster.cutoff[0] == y.index[151]
+    assert len(forecaster.history_) == 2 * SMALL["train_epochs"]
+
+
+def test_history_records_each_epochs_seconds():
+    forecaster = InformerForecaster(**SMALL).fit(_hourly(200), fh=[1, 2])
+    assert all(record["seconds"] > 0 for record in forecaster.history_)

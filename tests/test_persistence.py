@@ -19,6 +19,7 @@ import torch
 from sklearn.base import clone
 
 import informer_sk
+import informer_sk._persistence
 import informer_sk.forecaster
 from informer_sk import InformerForecaster
 
@@ -103,17 +104,17 @@ def test_clone_gives_an_unfitted_forecaster_with_the_same_parameters(fitted):
 def test_the_saved_state_records_package_and_format_version(fitted):
     state = fitted.__getstate__()
     assert state["_saved_by"] == {
-        "format": informer_sk.forecaster._STATE_FORMAT,
+        "format": informer_sk._persistence.STATE_FORMAT,
         "informer_sk": informer_sk.__version__,
     }
     assert "_saved_by" not in vars(pickle.loads(pickle.dumps(fitted)))
 
 
 def test_a_file_from_a_newer_format_is_refused_with_a_clear_message(fitted, monkeypatch, tmp_path):
-    monkeypatch.setattr(informer_sk.forecaster, "_STATE_FORMAT", 99)
+    monkeypatch.setattr(informer_sk._persistence, "STATE_FORMAT", 99)
     fitted.save(tmp_path / "future")
     monkeypatch.undo()
-    current = informer_sk.forecaster._STATE_FORMAT
+    current = informer_sk._persistence.STATE_FORMAT
     with pytest.raises(ValueError, match=rf"state format 99, but informer_sk .* up to {current}; "):
         InformerForecaster.load_from_path(tmp_path / "future.zip")
 

@@ -365,7 +365,7 @@ def test_gradient_clip_bounds_every_step():
 def _initial_weights(forecaster):
     """The network's weights before training: the fit's seed, no epochs."""
     from informer_sk.nn import Informer
-    from informer_sk.training import seeded
+    from informer_sk.runtime import seeded
 
     with seeded(forecaster.seed_, torch.device("cpu")):
         return Informer(forecaster.network_.config).state_dict()

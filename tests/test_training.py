@@ -10,22 +10,23 @@ import torch
 import torch.nn.functional as F
 from scipy.stats import norm
 
-from informer_sk import training
+from informer_sk import runtime, training
 from informer_sk.nn import Informer, InformerConfig
-from informer_sk.training import gaussian_nll, pinball_loss, seeded, train_network
+from informer_sk.runtime import seeded
+from informer_sk.training import gaussian_nll, pinball_loss, train_network
 from informer_sk.windows import SeriesTensors, Windows, window_starts
 
 
 def test_torch_threads_sets_the_count_for_the_block_and_restores_it():
     before = torch.get_num_threads()
     other = 2 if before == 1 else 1
-    with training.torch_threads(other):
+    with runtime.torch_threads(other):
         assert torch.get_num_threads() == other
     assert torch.get_num_threads() == before
-    with pytest.raises(KeyError), training.torch_threads(other):
+    with pytest.raises(KeyError), runtime.torch_threads(other):
         raise KeyError("a failing block")
     assert torch.get_num_threads() == before
-    with training.torch_threads(None):
+    with runtime.torch_threads(None):
         assert torch.get_num_threads() == before
 
 
@@ -40,53 +41,75 @@ def test_torch_threads_sets_the_count_for_the_block_and_restores_it():
 def test_cpu_bf16_support_reads_the_cpu_flags(tmp_path, line, expected):
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text("processor\t: 0\nmodel name\t: X\n" + line + "processor\t: 1\n" + line)
-    assert training.cpu_bf16_support(cpuinfo) == expected
+    assert runtime.cpu_bf16_support(cpuinfo) == expected
 
 
 def test_cpu_bf16_support_claims_nothing_without_cpuinfo(tmp_path):
-    assert training.cpu_bf16_support(tmp_path / "absent") == []
+    assert runtime.cpu_bf16_support(tmp_path / "absent") == []
 
 
 def test_check_precision_names_the_choices_and_refuses_bf16_on_mps():
-    with pytest.raises(ValueError, match=r"precision='fp16' is not one of \('fp32', 'bf16'\)"):
-        training.check_precision("fp16", torch.device("cpu"))
+    with pytest.raises(ValueError, match=r"precision='fp16' is not one of \('fp32', 'tf32', 'bf16'\)"):
+        runtime.check_precision("fp16", torch.device("cpu"))
     with pytest.raises(ValueError, match="not on device 'mps'; pass precision='fp32'"):
-        training.check_precision("bf16", torch.device("mps"))
-    training.check_precision("fp32", torch.device("mps"))
-    training.check_precision("bf16", torch.device("cpu"))
+        runtime.check_precision("bf16", torch.device("mps"))
+    runtime.check_precision("fp32", torch.device("mps"))
+    runtime.check_precision("bf16", torch.device("cpu"))
 
 
 @pytest.fixture
 def no_bf16_warned_yet(monkeypatch):
-    monkeypatch.setattr(training, "_warned_slow_bf16", set())
+    monkeypatch.setattr(runtime, "_warned_slow_bf16", set())
 
 
 def test_bf16_autocast_runs_matmuls_in_bf16_and_fp32_leaves_them(no_bf16_warned_yet):
     a = torch.randn(4, 8)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with training.autocast("bf16", torch.device("cpu")):
+        with runtime.autocast("bf16", torch.device("cpu")):
             assert (a @ a.T).dtype == torch.bfloat16
-    with training.autocast("fp32", torch.device("cpu")):
+    with runtime.autocast("fp32", torch.device("cpu")):
         assert (a @ a.T).dtype == torch.float32
 
 
 def test_bf16_on_a_cpu_without_native_support_warns_once(monkeypatch, no_bf16_warned_yet):
-    monkeypatch.setattr(training, "cpu_bf16_support", lambda: [])
+    monkeypatch.setattr(runtime, "cpu_bf16_support", lambda: [])
     with pytest.warns(UserWarning, match="neither AVX-512 BF16 nor AMX.*slower than precision='fp32'"):
-        training.autocast("bf16", torch.device("cpu"))
+        with runtime.autocast("bf16", torch.device("cpu")):
+            pass
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        training.autocast("bf16", torch.device("cpu"))  # the second time: silent
+        with runtime.autocast("bf16", torch.device("cpu")):  # the second time: silent
+            pass
 
 
 def test_bf16_on_a_cpu_with_native_support_does_not_warn(monkeypatch, no_bf16_warned_yet):
-    monkeypatch.setattr(training, "cpu_bf16_support", lambda: ["amx_bf16"])
+    monkeypatch.setattr(runtime, "cpu_bf16_support", lambda: ["amx_bf16"])
+    a = torch.randn(4, 8)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        context = training.autocast("bf16", torch.device("cpu"))
+        with runtime.autocast("bf16", torch.device("cpu")):
+            assert (a @ a.T).dtype == torch.bfloat16
     assert caught == []
-    assert isinstance(context, torch.autocast) and "cpu" not in training._warned_slow_bf16
+    assert "cpu" not in runtime._warned_slow_bf16
+
+
+def test_tf32_is_for_cuda_only():
+    with pytest.raises(ValueError, match="precision='tf32' is a mode of CUDA GPUs"):
+        runtime.check_precision("tf32", torch.device("cpu"))
+
+
+@pytest.mark.parametrize("device", ["meta", "hpu", "banana", "cuda:99"])
+def test_a_device_torch_cannot_compute_on_here_is_refused(device):
+    with pytest.raises(ValueError, match=f"device={device!r}"):
+        runtime.check_device(device)
+
+
+def test_deterministic_sets_and_restores_torchs_flag():
+    before = torch.are_deterministic_algorithms_enabled()
+    with runtime.deterministic(True):
+        assert torch.are_deterministic_algorithms_enabled()
+    assert torch.are_deterministic_algorithms_enabled() == before
 
 
 def _tiny_windows(config, n_windows=16):
@@ -107,7 +130,7 @@ def test_bf16_training_keeps_weights_losses_and_optimiser_in_fp32():
     network = Informer(config)
     before = [p.detach().clone() for p in network.parameters()]
     windows = _tiny_windows(config)
-    with training.autocast("bf16", torch.device("cpu")):
+    with runtime.autocast("bf16", torch.device("cpu")):
         loss = training._forward_loss(network, windows, torch.arange(4))
     assert loss.dtype == torch.float32
     history, _ = training.train_network(

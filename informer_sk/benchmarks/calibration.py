@@ -39,13 +39,12 @@ import time
 import warnings
 
 import numpy as np
-import torch
 
 from informer_sk.benchmarks.accuracy import _rows_per_day, _truth, paper_split
 from informer_sk.calendar import calendar_marks
 from informer_sk.datasets import load_csv
-from informer_sk.forecaster import _quantiles_at, _unscale
-from informer_sk.training import seeded
+from informer_sk.inference import forecast_windows
+from informer_sk.outputs import quantiles_at, unscale
 from informer_sk.windows import SeriesTensors, Windows
 
 logger = logging.getLogger(__name__)
@@ -83,17 +82,12 @@ def informer_windows_quantiles(forecaster, frame, starts, alpha, batch_size=256)
         calendar_marks(frame.index, forecaster.calendar_),
         forecaster.device_,
     )
-    windows = Windows(series, torch.as_tensor(starts), forecaster.seq_len, forecaster.label_len,
-                      forecaster.pred_len_)  # fmt: skip
-    network, out = forecaster.network_.eval(), []
-    with seeded(forecaster.seed_, forecaster.device_), torch.inference_mode():
-        for first in range(0, len(windows), batch_size):
-            idx = torch.arange(first, min(first + batch_size, len(windows)), device=forecaster.device_)
-            out.append(network(*windows.batch(idx)[:4]).cpu().numpy())  # (b, pred_len, C, n)
-    out = np.concatenate(out).astype(np.float64)
+    windows = Windows(series, starts, forecaster.seq_len, forecaster.label_len, forecaster.pred_len_)
+    out = forecast_windows(forecaster.network_, windows, seed=forecaster.seed_,
+                           precision=forecaster.precision, batch_size=batch_size)  # fmt: skip
     n, pred_len, n_columns, _ = out.shape
-    q = _quantiles_at(out.reshape(n * pred_len, n_columns, -1), network.config, alpha)
-    return _unscale(q, scaler).reshape(n, pred_len, n_columns, len(alpha))
+    q = quantiles_at(out.reshape(n * pred_len, n_columns, -1), forecaster.network_.config, alpha)
+    return unscale(q, scaler).reshape(n, pred_len, n_columns, len(alpha))
 
 
 def _pinball(quantiles, truth, levels):

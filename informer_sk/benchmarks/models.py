@@ -32,7 +32,8 @@ import pandas as pd
 import torch
 
 from informer_sk.calendar import calendar_marks
-from informer_sk.training import seeded
+from informer_sk.inference import forecast_windows
+from informer_sk.training import best_residual_periods
 from informer_sk.windows import SeriesTensors, Windows, window_starts
 
 logger = logging.getLogger(__name__)
@@ -231,15 +232,13 @@ def seasonal_means(values, starts, seq_len, pred_len, sp, periods):
 def _seasonal_mean(setting, seed):
     """The baseline of ``residual_periods="auto"`` alone, k picked by the forecaster's own
     rule on the validation windows (targets in the fit's last rows)."""
-    from informer_sk.forecaster import _best_residual_periods
-
     t = time.perf_counter()
     values = setting.data.to_numpy(copy=True)  # pandas' own array is read-only, which torch warns about
     n_fit = setting.fit_end - setting.fit_start
     val_starts = setting.fit_start + window_starts(n_fit, setting.seq_len, setting.pred_len, n_fit - setting.n_val_rows)
     series = SeriesTensors.from_arrays(values, None, np.zeros((len(values), 0)))
     windows = Windows(series, val_starts, setting.seq_len, setting.label_len, setting.pred_len)
-    periods = _best_residual_periods(windows, setting.sp)
+    periods = best_residual_periods(windows, setting.sp)
     logger.info("seasonal-mean: the last %d seasons", periods)
     forecast = seasonal_means(values, setting.starts, setting.seq_len, setting.pred_len, setting.sp, periods)
     return Forecasts(forecast, np.arange(len(setting.starts)), 0.0, time.perf_counter() - t)
@@ -273,15 +272,9 @@ def informer_windows_forecast(forecaster, frame, starts, batch_size=256, series_
     series = SeriesTensors.from_arrays(
         values, None, calendar_marks(frame.index, forecaster.calendar_), forecaster.device_
     )
-    windows = Windows(
-        series, torch.as_tensor(starts), forecaster.seq_len, forecaster.label_len, forecaster.pred_len_
-    )
-    network, out = forecaster.network_.eval(), []
-    with seeded(forecaster.seed_, forecaster.device_), torch.inference_mode():
-        for first in range(0, len(windows), batch_size):
-            idx = torch.arange(first, min(first + batch_size, len(windows)), device=forecaster.device_)
-            out.append(network(*windows.batch(idx)[:4]).cpu().numpy())  # (b, pred_len, C)
-    forecast = np.concatenate(out).astype(np.float64)
+    windows = Windows(series, starts, forecaster.seq_len, forecaster.label_len, forecaster.pred_len_)
+    forecast = forecast_windows(forecaster.network_, windows, seed=forecaster.seed_,
+                                precision=forecaster.precision, batch_size=batch_size)  # fmt: skip
     return forecast * scaler.scale_ + scaler.mean_ if scaler.with_std else forecast
 
 

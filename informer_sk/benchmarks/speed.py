@@ -67,7 +67,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from informer_sk.nn import AttentionLayer, FullAttention, Informer, InformerConfig, ProbSparseAttention
 from informer_sk.nn.dropout import Dropout
 from informer_sk.nn.informer import FeedForward
-from informer_sk.training import adam, autocast, cpu_bf16_support
+from informer_sk.runtime import autocast, cpu_bf16_support
+from informer_sk.training import adam
 
 # hourly data: hour, day of week, day of month, day of year (informer_sk.calendar)
 HOURLY_MARK_SIZES = (24, 7, 31, 366)

@@ -127,7 +127,8 @@ class ProbSparseAttention(nn.Module):
     Notes
     -----
     Key sampling uses ``torch.randint`` from the global torch RNG, so seeding
-    torch makes it reproducible. When U reaches L_K every key is used exactly.
+    torch makes it reproducible. In training every (window, head) draws its own
+    sample; in eval one sample per head is shared by the windows of a batch. When U reaches L_K every key is used exactly.
     """
 
     def __init__(self, causal=False, factor=5, dropout=0.0):
@@ -146,8 +147,11 @@ class ProbSparseAttention(nn.Module):
         L_K = k.size(2)
         k_sample = k
         if n_sampled_keys < L_K:
-            sample = torch.randint(L_K, (B, H, n_sampled_keys, 1), device=k.device)
-            k_sample = k.gather(2, sample.expand(-1, -1, -1, D))  # (B, H, U, D)
+            # in eval one sample per head serves every window, so a window's forecast
+            # does not depend on the batch it is in (predict vs a batched backtest)
+            n_draws = B if self.training else 1
+            sample = torch.randint(L_K, (n_draws, H, n_sampled_keys, 1), device=k.device)
+            k_sample = k.gather(2, sample.expand(B, -1, -1, D))  # (B, H, U, D)
         scores = q @ k_sample.transpose(-2, -1) / math.sqrt(D)  # (B, H, L_Q, U)
         return scores.amax(dim=-1) - scores.mean(dim=-1)
 
