@@ -157,18 +157,39 @@ def test_write_atomically_keeps_earlier_file_on_failure(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(ValueError, match=f"cannot write --output {output}: No space left"):
         cli._write_atomically(pd.DataFrame({"load": [1.0]}), output)
     assert output.read_text() == "earlier\n"
     assert list(tmp_path.iterdir()) == [output]  # the temporary file is gone
 
 
-def test_write_atomically_replaces_file(tmp_path):
+def test_write_atomically_replaces_file_with_usual_mode(tmp_path):
     output = tmp_path / "forecast.csv"
     output.write_text("earlier\n")
+    plain = tmp_path / "plain.csv"
+    plain.write_text("")  # the mode open() gives under this umask
     cli._write_atomically(pd.DataFrame({"load": [1.5]}), output)
     assert pd.read_csv(output, index_col=0)["load"].tolist() == [1.5]
-    assert list(tmp_path.iterdir()) == [output]
+    assert sorted(tmp_path.iterdir()) == [output, plain]
+    assert output.stat().st_mode == plain.stat().st_mode
+
+
+def test_write_atomically_through_a_symbolic_link(tmp_path):
+    (tmp_path / "real").mkdir()
+    real = tmp_path / "real" / "forecast.csv"
+    real.write_text("earlier\n")
+    link = tmp_path / "forecast.csv"
+    link.symlink_to(real)
+    cli._write_atomically(pd.DataFrame({"load": [1.5]}), link)
+    assert link.is_symlink()
+    assert pd.read_csv(real, index_col=0)["load"].tolist() == [1.5]
+
+
+def test_main_bad_seed_and_residual_periods(csv_path, capsys):
+    err = _exit_message(capsys, ["--data", str(csv_path), "--seed", "-1"])
+    assert "--seed must be in [0, 2**32 - 1], got -1" in err
+    err = _exit_message(capsys, ["--residual_periods", "x"])
+    assert "'x' is neither a positive integer nor 'auto'" in err
 
 
 @pytest.mark.parametrize(
