@@ -570,13 +570,29 @@ def _check_future_covariates(X_future, pred_len, last_known, source):
 
 
 def _check_complete(part, role, source):
-    """Raise when ``part`` has missing values: the network cannot take NaN."""
-    n_missing = (part.to_frame() if isinstance(part, pd.Series) else part).isna().sum()
+    """Raise when ``part`` has missing values: the network cannot take NaN.
+
+    Dropping the rows is not offered as a fix: the timestamps would no longer be
+    regular, which the forecaster needs.
+    """
+    missing = (part.to_frame() if isinstance(part, pd.Series) else part).isna()
+    n_missing = missing.sum()
     n_missing = n_missing[n_missing > 0]
     if len(n_missing):
+        rows = missing.any(axis=1).to_numpy()
+        n_trailing = int(np.argmin(rows[::-1])) if not rows.all() else 0  # empty last rows
+        if role == "forecast" and n_trailing and rows.sum() == n_trailing:
+            raise ValueError(
+                f"the last {n_trailing} rows of {source} (from {missing.index[-n_trailing]}) "
+                f"have no value to forecast in {list(n_missing.index)}: rows that give "
+                "only the covariates' future are read with --features MS; remove "
+                "them, or use --features MS"
+            )
+        first = [str(t) for t in missing.index[rows][:3]]
         raise ValueError(
-            f"{source} has missing values in {role} column(s) "
-            f"{n_missing.to_dict()}; fill or drop them first"
+            f"{source} has missing values in {role} column(s) {n_missing.to_dict()}, "
+            f"first at {', '.join(first)}; fill them in (e.g. by interpolating), as "
+            "the model needs a value at every timestamp"
         )
 
 

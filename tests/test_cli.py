@@ -430,7 +430,21 @@ def test_main_missing_values_in_target(tmp_path, capsys):
     path = tmp_path / "gap.csv"
     frame.to_csv(path, index=False)
     err = _exit_message(capsys, ["--data", str(path)] + TINY)
-    assert "missing values in forecast column(s) {'load': 1}" in err
+    assert "missing values in forecast column(s) {'load': 1}, first at 2024-01-01 10:00:00" in err
+    assert "drop" not in err  # dropped rows would leave irregular timestamps
+
+
+@pytest.mark.parametrize("features", ["S", "M"])
+def test_main_future_rows_without_ms_named(tmp_path, capsys, monkeypatch, features):
+    _no_training(monkeypatch)
+    frame = _frame(N_ROWS)
+    frame.loc[N_ROWS - PRED_LEN :, "load"] = np.nan  # a file made for --features MS
+    path = tmp_path / "ms.csv"
+    frame.to_csv(path, index=False)
+    err = _exit_message(capsys, ["--data", str(path), "--features", features] + TINY)
+    assert f"the last {PRED_LEN} rows of {path} (from 2024-01-13 06:00:00) have no value " \
+        "to forecast in ['load']" in err
+    assert "use --features MS" in err
 
 
 @pytest.mark.parametrize("test_size", ["0", "0.9", "1.5"])
