@@ -349,7 +349,7 @@ def _reason(err):
 
 def _not_written(output):
     """The end of a failed run's message: no forecast, and whose file is there."""
-    earlier = f"; {output} is from an earlier run" if Path(output).exists() else ""
+    earlier = f"; {output} is from an earlier run" if Path(output).is_file() else ""
     return f" (no forecast written{earlier})"
 
 

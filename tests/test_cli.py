@@ -202,6 +202,7 @@ def test_main_unwritable_output_fails_before_training(
     _no_training(monkeypatch)
     err = _exit_message(capsys, ["--data", str(csv_path), "--output", str(tmp_path / output)])
     assert message in err
+    assert err.endswith("(no forecast written)\n")  # a directory is no earlier forecast
 
 
 def test_main_missing_target_column(csv_path, capsys):
