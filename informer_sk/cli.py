@@ -8,7 +8,13 @@
 4. forecast the held-out part from non-overlapping rolling origins, moving each model's
    cutoff with ``update(..., update_params=False)``, and print MSE and MAE on the
    standardised scale the paper reports;
-5. forecast the ``pred_len`` steps after the file's last timestamp; write them to CSV.
+5. forecast the ``pred_len`` steps after the file's last timestamp; write them to CSV,
+   only when every step succeeded and atomically, so that a failed or interrupted run
+   leaves an earlier run's file as it was.
+
+The flags and the device are checked before the data are read, and the data (the
+covariates' future for MS included) before any model is fitted; an error is reported
+in one line, with exit status 2.
 
 The flags keep the names of the original ``main_informer.py`` where they mean the same;
 each is also accepted with hyphens for underscores (``--pred-len`` for ``--pred_len``).
@@ -79,7 +85,14 @@ _TRAINING_FLAGS = [
 
 def _periods(value):
     """``--residual_periods``: a positive integer or 'auto'."""
-    return value if value == "auto" else int(value)
+    if value == "auto":
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is neither a positive integer nor 'auto'"
+        ) from None
 
 
 def _separator(value):
@@ -336,7 +349,7 @@ def _reason(err):
 
 def _not_written(output):
     """The end of a failed run's message: no forecast, and whose file is there."""
-    earlier = f"; {output} is from an earlier run" if Path(output).exists() else ""
+    earlier = f"; {output} is from an earlier run" if Path(output).is_file() else ""
     return f" (no forecast written{earlier})"
 
 
@@ -346,6 +359,8 @@ def _run(args):
         raise ValueError(f"--pred_len must be at least 1, got {args.pred_len}")
     if args.threads < 1:
         raise ValueError(f"--threads must be at least 1, got {args.threads}")
+    if not 0 <= args.seed < 2**32:
+        raise ValueError(f"--seed must be in [0, 2**32 - 1], got {args.seed}")
     torch.set_num_threads(args.threads)
     max_test_size = 1 - VALIDATION_FRACTION
     if args.test_size is not None and not 0 < args.test_size < max_test_size:
@@ -463,15 +478,24 @@ def _write_atomically(frame, output):
     The CSV goes to a temporary file beside ``output`` that then replaces it, so an
     interrupted or failed write never leaves a truncated forecast behind.
     """
-    handle, temporary = tempfile.mkstemp(
-        dir=output.parent, prefix=f".{output.name}.", suffix=".tmp"
-    )
+    output = output.resolve()  # a symbolic link: replace the file it points to
+    temporary = None
     try:
+        handle, temporary = tempfile.mkstemp(
+            dir=output.parent, prefix=f".{output.name}.", suffix=".tmp"
+        )
         with os.fdopen(handle, "w", newline="") as file:
             frame.to_csv(file)
+        # mkstemp makes the file private; give it the mode a plain open() would
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, output)
-    except BaseException:
-        os.unlink(temporary)
+    except BaseException as err:
+        if temporary is not None:
+            os.unlink(temporary)
+        if isinstance(err, OSError):
+            raise ValueError(f"cannot write --output {output}: {err.strerror or err}") from err
         raise
 
 
@@ -546,13 +570,29 @@ def _check_future_covariates(X_future, pred_len, last_known, source):
 
 
 def _check_complete(part, role, source):
-    """Raise when ``part`` has missing values: the network cannot take NaN."""
-    n_missing = (part.to_frame() if isinstance(part, pd.Series) else part).isna().sum()
+    """Raise when ``part`` has missing values: the network cannot take NaN.
+
+    Dropping the rows is not offered as a fix: the timestamps would no longer be
+    regular, which the forecaster needs.
+    """
+    missing = (part.to_frame() if isinstance(part, pd.Series) else part).isna()
+    n_missing = missing.sum()
     n_missing = n_missing[n_missing > 0]
     if len(n_missing):
+        rows = missing.any(axis=1).to_numpy()
+        n_trailing = int(np.argmin(rows[::-1])) if not rows.all() else 0  # empty last rows
+        if role == "forecast" and n_trailing and rows.sum() == n_trailing:
+            raise ValueError(
+                f"the last {n_trailing} rows of {source} (from {missing.index[-n_trailing]}) "
+                f"have no value to forecast in {list(n_missing.index)}: rows that give "
+                "only the covariates' future are read with --features MS; remove "
+                "them, or use --features MS"
+            )
+        first = [str(t) for t in missing.index[rows][:3]]
         raise ValueError(
-            f"{source} has missing values in {role} column(s) "
-            f"{n_missing.to_dict()}; fill or drop them first"
+            f"{source} has missing values in {role} column(s) {n_missing.to_dict()}, "
+            f"first at {', '.join(first)}; fill them in (e.g. by interpolating), as "
+            "the model needs a value at every timestamp"
         )
 
 

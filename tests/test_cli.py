@@ -157,18 +157,39 @@ def test_write_atomically_keeps_earlier_file_on_failure(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(ValueError, match=f"cannot write --output {output}: No space left"):
         cli._write_atomically(pd.DataFrame({"load": [1.0]}), output)
     assert output.read_text() == "earlier\n"
     assert list(tmp_path.iterdir()) == [output]  # the temporary file is gone
 
 
-def test_write_atomically_replaces_file(tmp_path):
+def test_write_atomically_replaces_file_with_usual_mode(tmp_path):
     output = tmp_path / "forecast.csv"
     output.write_text("earlier\n")
+    plain = tmp_path / "plain.csv"
+    plain.write_text("")  # the mode open() gives under this umask
     cli._write_atomically(pd.DataFrame({"load": [1.5]}), output)
     assert pd.read_csv(output, index_col=0)["load"].tolist() == [1.5]
-    assert list(tmp_path.iterdir()) == [output]
+    assert sorted(tmp_path.iterdir()) == [output, plain]
+    assert output.stat().st_mode == plain.stat().st_mode
+
+
+def test_write_atomically_through_a_symbolic_link(tmp_path):
+    (tmp_path / "real").mkdir()
+    real = tmp_path / "real" / "forecast.csv"
+    real.write_text("earlier\n")
+    link = tmp_path / "forecast.csv"
+    link.symlink_to(real)
+    cli._write_atomically(pd.DataFrame({"load": [1.5]}), link)
+    assert link.is_symlink()
+    assert pd.read_csv(real, index_col=0)["load"].tolist() == [1.5]
+
+
+def test_main_bad_seed_and_residual_periods(csv_path, capsys):
+    err = _exit_message(capsys, ["--data", str(csv_path), "--seed", "-1"])
+    assert "--seed must be in [0, 2**32 - 1], got -1" in err
+    err = _exit_message(capsys, ["--residual_periods", "x"])
+    assert "'x' is neither a positive integer nor 'auto'" in err
 
 
 @pytest.mark.parametrize(
@@ -181,6 +202,7 @@ def test_main_unwritable_output_fails_before_training(
     _no_training(monkeypatch)
     err = _exit_message(capsys, ["--data", str(csv_path), "--output", str(tmp_path / output)])
     assert message in err
+    assert err.endswith("(no forecast written)\n")  # a directory is no earlier forecast
 
 
 def test_main_missing_target_column(csv_path, capsys):
@@ -409,7 +431,21 @@ def test_main_missing_values_in_target(tmp_path, capsys):
     path = tmp_path / "gap.csv"
     frame.to_csv(path, index=False)
     err = _exit_message(capsys, ["--data", str(path)] + TINY)
-    assert "missing values in forecast column(s) {'load': 1}" in err
+    assert "missing values in forecast column(s) {'load': 1}, first at 2024-01-01 10:00:00" in err
+    assert "drop" not in err  # dropped rows would leave irregular timestamps
+
+
+@pytest.mark.parametrize("features", ["S", "M"])
+def test_main_future_rows_without_ms_named(tmp_path, capsys, monkeypatch, features):
+    _no_training(monkeypatch)
+    frame = _frame(N_ROWS)
+    frame.loc[N_ROWS - PRED_LEN :, "load"] = np.nan  # a file made for --features MS
+    path = tmp_path / "ms.csv"
+    frame.to_csv(path, index=False)
+    err = _exit_message(capsys, ["--data", str(path), "--features", features] + TINY)
+    assert f"the last {PRED_LEN} rows of {path} (from 2024-01-13 06:00:00) have no value " \
+        "to forecast in ['load']" in err
+    assert "use --features MS" in err
 
 
 @pytest.mark.parametrize("test_size", ["0", "0.9", "1.5"])
