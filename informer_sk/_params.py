@@ -6,6 +6,7 @@ and an error names the parameter, what it got and what is allowed.
 
 import numpy as np
 
+from informer_sk import _checks
 from informer_sk.runtime import check_device, check_precision, resolve_device
 
 
@@ -95,6 +96,7 @@ def check_params(forecaster):
             f"gradient_clip={clip!r} must be None (no clipping) or a positive number, "
             "the largest global norm of the gradients, e.g. 1.0."
         )
+    _checks.check_random_state(p["random_state"])
     check_device(p["device"])
     check_precision(p["precision"], resolve_device(p["device"]))
     n_threads = p["n_threads"]

@@ -480,7 +480,7 @@ class InformerForecaster(BaseForecaster):
                 "nothing was changed. See get_params() for the parameter names."
             )
         saved = self._save_pretrained_state()  # {} unless pretrained
-        changed = sorted(k for k, v in params.items() if not _same(current[k], v))
+        changed = sorted(k for k, v in params.items() if _checks.param_changed(current[k], v))
         super().set_params(**params)
         reshaping = [k for k in changed if k not in FINE_TUNING_PARAMS]
         if saved and not reshaping:
@@ -547,6 +547,10 @@ class InformerForecaster(BaseForecaster):
         if frame is not None and getattr(self, "X_scaler_", None) is not None:
             _checks.check_series(frame, "X")
         _checks.check_panel_data(X, None, "predict", name="X", regular=False)
+        if self.is_fitted and not self._is_vectorized:
+            # steps behind the cutoff (e.g. an absolute fh that update passed) or off
+            # the grid: the package's message, not one from deep inside sktime
+            _checks.check_fh(self.fh if fh is None else fh, self.cutoff, self._freq)
         with self._runtime():
             return super().predict(fh=fh, X=X)
 
@@ -1102,14 +1106,6 @@ class _Fitted(NamedTuple):
 def _defaults():
     signature = inspect.signature(InformerForecaster.__init__)
     return {name: p.default for name, p in signature.parameters.items()}
-
-
-def _same(a, b):
-    """Parameter equality that also holds for arrays (``==`` is elementwise there)."""
-    try:
-        return bool(np.array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object)))
-    except (TypeError, ValueError):
-        return a is b
 
 
 @contextlib.contextmanager

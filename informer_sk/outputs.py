@@ -24,6 +24,7 @@ __all__ = [
 import numpy as np
 from scipy.stats import norm
 
+from informer_sk import _checks
 from informer_sk.training import TrainingDiverged
 
 
@@ -116,7 +117,7 @@ def held(values, y_past, constants, fill=None):
 
 def held_columns(y_past, constants):
     """Columns constant in training and in the input ``y_past``."""
-    return (y_past == constants).all(axis=0)  # NaN, a varying column, never equals
+    return _checks.held_columns(y_past, constants)  # NaN, a varying column, never held
 
 
 def to_user_scale(out, kind, config, context, y_past, alpha=None):

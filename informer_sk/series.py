@@ -37,9 +37,13 @@ from informer_sk.windows import SeriesTensors, split_panel
 
 
 def constant_values(y):
-    """Per column of ``y``: its value where the column is constant, else NaN."""
-    values = y.to_numpy(np.float64)
-    return np.where((values == values[0]).all(axis=0), values[0], np.nan)
+    """Per column of ``y``: the level it is held at where (nearly) constant, else NaN.
+
+    Nearly: a spread below what float32 resolves at the column's level (see
+    ``_checks.near_constant_columns``); standardising such a column would turn its
+    rounding noise into signal.
+    """
+    return _checks.constant_levels(y.to_numpy(np.float64))
 
 
 def fit_scaler(frame, scale):

@@ -558,7 +558,7 @@ def test_near_constant_columns_are_those_constant_up_to_rounding():
     assert not _checks.held_columns(moved, levels)[1]
 
 
-@pytest.mark.xfail(reason="needs forecaster wiring", strict=True)
+
 @pytest.mark.parametrize("scale", [True, False])
 def test_a_nearly_constant_series_is_forecast_within_its_range(scale):
     y = pd.Series(1000 + 1e-11 * np.sin(np.arange(N)), index=_index(N))
@@ -632,7 +632,7 @@ def test_check_fh_converts_time_zones_only_where_the_points_land_on_the_grid():
         _checks.check_fh(ahead.tz_convert("UTC"), _checks.last_point(_HOURLY, "h"), _HOURLY.freq)
 
 
-@pytest.mark.xfail(reason="needs forecaster wiring", strict=True)
+
 def test_an_absolute_fh_left_behind_by_update_is_named_in_predict():
     y = _y()
     forecaster = InformerForecaster(**TINY).fit(y.iloc[:N], fh=pd.DatetimeIndex(y.index[[N]]))
@@ -666,7 +666,7 @@ def test_check_random_state_says_what_is_allowed(value):
         _checks.check_random_state(seed)
 
 
-@pytest.mark.xfail(reason="needs forecaster wiring", strict=True)
+
 @pytest.mark.parametrize("value", BAD_SEEDS, ids=[str(v) for v in BAD_SEEDS])
 def test_a_bad_random_state_is_a_clear_error_in_fit(fitted, value):
     before = _snapshot(fitted)
@@ -696,7 +696,7 @@ def test_param_changed_compares_arrays_by_value(old, new, changed):
     assert _checks.param_changed(old, new) is changed
 
 
-@pytest.mark.xfail(reason="needs forecaster wiring", strict=True)
+
 def test_set_params_takes_array_values_and_fit_checks_them():
     forecaster = InformerForecaster(**{**TINY, "loss": "quantile"})
     forecaster.set_params(quantiles=np.array([0.1, 0.5, 0.9]))
