@@ -79,12 +79,15 @@ class InSampleHorizonError(NotImplementedError, ValueError):
 def check_fit_data(y, X, fh, seq_len, validation_size, check_lengths=True):
     """Check fit's data and horizon before sktime touches the forecaster.
 
-    Data that is not one series (sktime's Panel and Hierarchical data) is left to
-    :func:`check_panel_data`. ``check_lengths=False`` leaves the length to the caller
-    (after pretrain, it depends on the pretrained network).
+    For data that is not one series (sktime's Panel and Hierarchical data) only ``fh``
+    is checked here, against the last time point of the series, after
+    :func:`check_panel_data`; the lengths are the forecaster's to check, series by
+    series. ``check_lengths=False`` leaves the length to the caller (after pretrain,
+    it depends on the pretrained network).
     """
     y_frame = as_frame(y)
     if y_frame is None:
+        _check_panel_fh(y, X, fh)
         return
     X_frame = None if X is None else as_frame(X)
     # types and values of every frame first: they say more than a length would
@@ -126,6 +129,20 @@ def check_panel_data(y, X, method, name="y", regular=True):
             )
         check_series(X_parts[key], f"X series {key!r}")
         _check_covers(X_parts[key], part.index, method)
+
+
+def _check_panel_fh(y, X, fh):
+    """Check ``fh`` against the cutoff of a panel: the latest last point of its series."""
+    parts = panel_parts(y)
+    if parts is None or fh is None:
+        return
+    check_panel_data(y, X, "fit")  # the series first: their grid places fh
+    indexes = [part.index for _, part in parts]
+    freqs = [index_freq(index, "y") for index in indexes]
+    if len({_kind(index) for index in indexes}) > 1 or any(f != freqs[0] for f in freqs):
+        return  # the forecaster's error: one network models series of one time axis
+    latest = max(indexes, key=lambda index: index[-1])
+    check_fh(fh, last_point(latest, freqs[0]), freqs[0])
 
 
 def panel_parts(obj):
@@ -413,8 +430,8 @@ def _check_values(frame, name):
         row, col = np.argwhere(bad)[0]
         raise ValueError(
             f"{name} has {_count(bad.sum(), 'infinite or too large value')}, the first "
-            f"{values[row, col]!r} at {frame.index[row]!r} in column {frame.columns[col]!r}; "
-            f"values must be finite and below {_MAX_ABS_VALUE:g} in magnitude. "
+            f"{float(values[row, col])!r} at {frame.index[row]!r} in column "
+            f"{frame.columns[col]!r}; values must be finite and below {_MAX_ABS_VALUE:g} in magnitude. "
             + _large_values_fix(frame, values[:, col], col, name)
         )
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from sktime.forecasting.base import ForecastingHorizon
 
 from informer_sk import InformerForecaster
 from informer_sk.training import TrainingDiverged
@@ -139,7 +140,13 @@ def _hyperparameters(draw):
 
 @st.composite
 def _horizon(draw, full_index, n):
-    """fh as the user writes it, and the steps after the cutoff it means (None if in-sample)."""
+    """fh as the user writes it, and the steps after the cutoff it means.
+
+    The steps are None for an fh that fit must refuse: time points of another index
+    type than y's, off its grid, or time spans.
+    """
+    if n and _rarely(draw, "fh refused"):
+        return draw(_refused_horizon(full_index, n)), None
     lowest = -2 if _rarely(draw, "fh in-sample") else 1
     steps = draw(st.lists(st.integers(lowest, 6), min_size=1, max_size=4, unique=True))
     if draw(st.booleans()) or n == 0:
@@ -148,6 +155,19 @@ def _horizon(draw, full_index, n):
     if not ahead:
         return steps, steps
     return pd.Index(full_index[n - 1 + np.array(ahead)]), ahead  # absolute time points
+
+
+@st.composite
+def _refused_horizon(draw, full_index, n):
+    kind = draw(st.sampled_from(["other index type", "off the grid", "time spans"]))
+    step = full_index[n] - full_index[n - 1]
+    if kind == "off the grid" and isinstance(step, pd.Timedelta):
+        return pd.DatetimeIndex([full_index[n] + step / 2])
+    if kind == "time spans":
+        return pd.to_timedelta([draw(st.sampled_from(["1h", "1D", "90min"]))])
+    if isinstance(full_index, (pd.DatetimeIndex, pd.PeriodIndex)):
+        return ForecastingHorizon([n + 1], is_relative=False)  # integers as time points
+    return pd.DatetimeIndex(["2020-01-01"])
 
 
 def _assert_forecast(y_pred, columns, expected_index):
@@ -190,6 +210,7 @@ def test_any_input_gives_a_forecast_or_a_documented_error(data):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             forecaster.fit(y_fit, X=None if X_all is None else X_all.iloc[:n], fh=fh)
+            assert steps is not None, f"fit accepted fh={fh!r} for y's index {y_fit.index[:2]}"
             future = full_index[n : n + max(steps)]
             y_pred = forecaster.predict(X=None if X_all is None else X_all.loc[future])
             _assert_forecast(y_pred, y_all.columns, full_index[n - 1 + np.array(sorted(steps))])
@@ -211,3 +232,52 @@ def test_any_input_gives_a_forecast_or_a_documented_error(data):
     except BaseException as error:  # noqa: BLE001 - the property is about what is raised
         _assert_documented(error)
         event(f"outcome: {type(error).__name__}: {str(error)[:28]}")
+
+
+_PANEL_FORMS = ["df-list", "numpy3D", "pd-multiindex"]
+_VALUE_DEFECTS = {"nan": np.nan, "inf": -np.inf, "huge": 1e35}
+
+
+@FUZZ
+@given(data=st.data())
+def test_any_panel_gives_a_forecast_or_an_error_naming_the_bad_series(data):
+    """Lists of frames, 3D arrays and MultiIndex frames meet the same checks as a frame."""
+    draw = data.draw
+    form = draw(st.sampled_from(_PANEL_FORMS), label="form")
+    n_series = draw(st.integers(1, 3), label="n_series")
+    n, n_columns = draw(st.integers(12, 30), label="n"), draw(st.integers(1, 2), label="columns")
+    index = pd.RangeIndex(n) if form == "numpy3D" else _INDEXES["h"](n)
+    frames = [
+        pd.DataFrame(draw(_values(n, n_columns)) * (1 + i), index=index,
+                     columns=[f"var_{j}" for j in range(n_columns)])  # fmt: skip
+        for i in range(n_series)
+    ]
+    defect = draw(st.sampled_from(list(_VALUE_DEFECTS)), label="defect") if _rarely(draw, "bad") else None
+    bad_series = draw(st.integers(0, n_series - 1), label="bad series")
+    if defect:
+        frames[bad_series].iloc[draw(st.integers(0, n - 1)), 0] = _VALUE_DEFECTS[defect]
+    y = {
+        "df-list": frames,
+        "numpy3D": np.stack([f.to_numpy().T for f in frames]) if form == "numpy3D" else None,
+        "pd-multiindex": pd.concat(frames, keys=range(n_series)),
+    }[form]
+    seq_len = draw(st.integers(1, 8), label="seq_len")
+    params = dict(seq_len=seq_len, label_len=seq_len // 2, d_model=4, n_heads=1, d_ff=8,
+                  e_layers=1, d_layers=1, train_epochs=1, batch_size=16, validation_size=0,
+                  random_state=0, device="cpu")  # fmt: skip
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            y_pred = InformerForecaster(**params).fit(y, fh=[1, 2]).predict()
+    except AssertionError:
+        raise
+    except BaseException as error:  # noqa: BLE001 - the property is about what is raised
+        _assert_documented(error)
+        if defect:
+            assert str(error).startswith(f"y series {bad_series!r} has "), error
+        event(f"outcome: {type(error).__name__}: {str(error)[:28]}")
+        return
+    assert defect is None, f"fit accepted a {defect} value in series {bad_series} of a {form}"
+    values = [f.to_numpy() for f in y_pred] if isinstance(y_pred, list) else np.asarray(y_pred)
+    assert np.isfinite(np.asarray(values, dtype=np.float64)).all()
+    event(f"outcome: forecast of a {form}")

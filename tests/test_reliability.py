@@ -154,6 +154,16 @@ FIT_CASES = {
         dict(y=y, fh=pd.DatetimeIndex([y.index[-1] + pd.Timedelta("1h")]).tz_localize("UTC")),
         ValueError, r"DatetimeIndex in UTC, but y's .* without a time zone",
     ),  # fmt: skip
+    "fh integers as time points of a panel": (
+        dict(y=pd.concat([y.to_frame(), y.to_frame()], keys=["a", "b"]),
+             fh=ForecastingHorizon([41], is_relative=False)),
+        ValueError, r"kind integer, but y's time index is of kind DatetimeIndex",
+    ),  # fmt: skip
+    "fh 30 minutes after a panel's cutoff": (
+        dict(y=[y.to_frame(), y.iloc[:-1].to_frame()],
+             fh=pd.DatetimeIndex([y.index[-1] + pd.Timedelta("30min")])),
+        ValueError, r"off the grid of y \(freq h\)",
+    ),  # fmt: skip
     "fh of time spans": (
         dict(y=y, fh=pd.to_timedelta(["1h", "2h"])), ValueError, r"as integers, fh=\[1, 2\]",
     ),
@@ -162,7 +172,7 @@ FIT_CASES = {
     "y a list": (dict(y=list(y)), TypeError, r"Unsupported input data type"),
     "y a list of frames with 1e35": (
         dict(y=[y.to_frame(), _with(y, 3, 1e35).to_frame()]), ValueError,
-        r"y series 1 has 1 infinite or too large value, the first np.float64\(1e\+35\)",
+        r"y series 1 has 1 infinite or too large value, the first 1e\+35 at Timestamp",
     ),  # fmt: skip
     "y a list of frames with inf": (
         dict(y=[y.to_frame(), _with(y, 3, np.inf).to_frame()]), ValueError,
