@@ -381,6 +381,9 @@ class InformerForecaster(BaseForecaster):
         self.n_threads = n_threads
         self.verbose = verbose
         super().__init__()
+        # sktime reads them even with remember_data off (its __init__ sets them only
+        # when on); the forecaster keeps its own per-series context instead
+        self._y, self._X = None, None
 
     def __dynamic_tags__(self):
         self.set_tags(**{"capability:pred_int": self.loss != "mse"})
@@ -550,7 +553,7 @@ class InformerForecaster(BaseForecaster):
         if self.is_fitted and not self._is_vectorized:
             # steps behind the cutoff (e.g. an absolute fh that update passed) or off
             # the grid: the package's message, not one from deep inside sktime
-            _checks.check_fh(self.fh if fh is None else fh, self.cutoff, self._freq)
+            _checks.check_fh(self.fh, self.cutoff, self._freq)
         with self._runtime():
             return super().predict(fh=fh, X=X)
 
