@@ -76,6 +76,8 @@ def test_diagnostics_on_the_device():
     y = hourly(300)
     forecaster = InformerForecaster(**PARAMS).fit(y, fh=FH)
     with stray_tensors_on_meta():
-        diagnostics.sparsity_distribution(forecaster, y, n_windows=4, plot=False)
-        diagnostics.attention_map(forecaster, y, plot=False)
-        diagnostics.active_queries(forecaster, y, plot=False)
+        sparsity, _ = diagnostics.sparsity_distribution(forecaster, y, n_windows=4, plot=False)
+        weights, _ = diagnostics.attention_map(forecaster, y, plot=False)
+        active, _ = diagnostics.active_queries(forecaster, y, plot=False)
+    assert len(sparsity) and len(weights) and len(active)
+    assert np.isfinite(sparsity["sparsity"]).all()

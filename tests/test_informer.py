@@ -245,9 +245,11 @@ def test_forward_and_backward_create_every_tensor_on_a_named_device(attn, distil
     inputs = _inputs(config)
     with _FactoriesNameTheirDevice():
         network.train()(*inputs).sum().backward()  # dropout masks, key samples, unseen series
-        network.eval()(*inputs, return_attention=True, series_id=torch.tensor([0, 1, -1], device="cpu"))
+        out, _ = network.eval()(*inputs, return_attention=True, series_id=torch.tensor([0, 1, -1], device="cpu"))
         # the mask's draw runs inside a custom operator, where the mode does not reach
-        keep_mask((4, 5), 0.3)
+        mask = keep_mask((4, 5), 0.3)
+    assert torch.isfinite(out).all() and mask.shape == (4, 5)
+    assert all(p.grad is not None for p in network.parameters() if p.requires_grad)
 
 
 def test_the_device_check_sees_a_factory_without_a_device():
