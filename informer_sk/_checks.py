@@ -886,18 +886,32 @@ def freq_str(freq):
 
 
 def check_length(n_rows, seq_len, pred_len, n_val_rows):
-    """Raise unless a series of ``n_rows`` holds training (and validation) windows."""
+    """Raise unless a series of ``n_rows`` holds training (and validation) windows.
+
+    The message offers only the changes that would make this series fit.
+    """
     needed = seq_len + pred_len + n_val_rows
-    if n_rows < needed:
-        longest = n_rows - pred_len - n_val_rows
-        lower = f"lower seq_len to at most {longest}" if longest >= 1 else "shorten fh"
-        raise ValueError(
-            f"y has {n_rows} time points, but InformerForecaster needs at least "
-            f"{needed} (seq_len={seq_len} + max(fh)={pred_len}"
-            + (f" + {n_val_rows} validation points" if n_val_rows else "")
-            + f"); pass a longer series or {lower}"
-            + (" or validation_size." if n_val_rows else ".")
-        )
+    if n_rows >= needed:
+        return
+    fixes = ["pass a longer series"]
+    if n_rows - pred_len - n_val_rows >= 1:
+        fixes.append(f"lower seq_len to at most {n_rows - pred_len - n_val_rows}")
+    if n_val_rows:
+        room = n_rows - seq_len - pred_len  # rows left over for validation
+        # the validation tail must still hold one window of pred_len rows
+        size = np.floor(room / n_rows * 100) / 100
+        if room >= pred_len and int(round(size * n_rows)) >= pred_len:
+            fixes.append(f"lower validation_size to at most {size:g}")
+        elif room >= 0:
+            fixes.append("set validation_size=0 to train without early stopping")
+    elif n_rows - seq_len >= 1:
+        fixes.append(f"shorten fh to at most {n_rows - seq_len} steps")
+    raise ValueError(
+        f"y has {n_rows} time points, but InformerForecaster needs at least "
+        f"{needed} (seq_len={seq_len} + max(fh)={pred_len}"
+        + (f" + {n_val_rows} validation points" if n_val_rows else "")
+        + "); " + ", ".join(fixes[:-1]) + (" or " if len(fixes) > 1 else "") + fixes[-1] + "."
+    )
 
 
 def n_validation_rows(n_rows, validation_size, pred_len):

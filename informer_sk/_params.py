@@ -60,10 +60,15 @@ def check_params(forecaster):
         not isinstance(periods, (int, np.integer)) or isinstance(periods, bool) or periods < 1
         or (sp and periods > n_max) or (not sp and periods != 1)
     ):  # fmt: skip
-        where = f"[1, seq_len // residual_sp = {n_max}]" if sp else "1 without residual_sp"
+        if not sp:
+            raise ValueError(
+                f"residual_periods={periods!r} needs a seasonal baseline: set residual_sp "
+                "(the season length) as well, or leave residual_periods at 1."
+            )
         raise ValueError(
-            f"residual_periods={periods!r} must be 'auto' or an integer in {where}: the "
-            "baseline averages the last residual_periods seasons of the input window."
+            f"residual_periods={periods!r} must be 'auto' or an integer in [1, seq_len // "
+            f"residual_sp = {n_max}]: the baseline averages the last residual_periods "
+            "seasons of the input window."
         )
     for name in ("distil", "series_embedding", "scale", "revin", "verbose", "compile", "deterministic"):
         if not isinstance(p[name], (bool, np.bool_)):

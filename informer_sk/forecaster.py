@@ -546,16 +546,39 @@ class InformerForecaster(BaseForecaster):
             For exogenous ``X`` that is missing, not numeric, not finite or not
             holding the fitted columns at every step of ``fh``.
         """
-        frame = _checks.as_frame(X)
-        if frame is not None and getattr(self, "X_scaler_", None) is not None:
-            _checks.check_series(frame, "X")
-        _checks.check_panel_data(X, None, "predict", name="X", regular=False)
-        if self.is_fitted and not self._is_vectorized:
-            # steps behind the cutoff (e.g. an absolute fh that update passed) or off
-            # the grid: the package's message, not one from deep inside sktime
-            _checks.check_fh(self.fh, self.cutoff, self._freq)
+        self._check_predict(X)
         with self._runtime():
             return super().predict(fh=fh, X=X)
+
+    # sktime's public probabilistic methods, with predict's checks first
+
+    def predict_interval(self, fh=None, X=None, coverage=0.90):  # noqa: D102
+        self._check_predict(X)
+        with self._runtime():
+            return super().predict_interval(fh=fh, X=X, coverage=coverage)
+
+    predict_interval.__doc__ = BaseForecaster.predict_interval.__doc__
+
+    def predict_quantiles(self, fh=None, X=None, alpha=None):  # noqa: D102
+        self._check_predict(X)
+        with self._runtime():
+            return super().predict_quantiles(fh=fh, X=X, alpha=alpha)
+
+    predict_quantiles.__doc__ = BaseForecaster.predict_quantiles.__doc__
+
+    def predict_var(self, fh=None, X=None, cov=False):  # noqa: D102
+        self._check_predict(X)
+        with self._runtime():
+            return super().predict_var(fh=fh, X=X, cov=cov)
+
+    predict_var.__doc__ = BaseForecaster.predict_var.__doc__
+
+    def predict_proba(self, fh=None, X=None, marginal=True):  # noqa: D102
+        self._check_predict(X)
+        with self._runtime():
+            return super().predict_proba(fh=fh, X=X, marginal=marginal)
+
+    predict_proba.__doc__ = BaseForecaster.predict_proba.__doc__
 
     def predict_windows(self, y, X=None, *, start=None, step=1, fh=None, alpha=None):
         """Forecasts from many origins in batched passes: a rolling-origin backtest.
@@ -1073,6 +1096,17 @@ class InformerForecaster(BaseForecaster):
             inference_batch_size=self.inference_batch_size,
             compile=self.compile,
         )
+
+    def _check_predict(self, X):
+        """The package's messages for predict's bad input, before sktime's deeper ones."""
+        frame = _checks.as_frame(X)
+        if frame is not None and getattr(self, "X_scaler_", None) is not None:
+            _checks.check_series(frame, "X")
+        _checks.check_panel_data(X, None, "predict", name="X", regular=False)
+        if self.is_fitted and not self._is_vectorized:
+            # steps behind the cutoff (e.g. an absolute fh that update passed) or off
+            # the grid: the package's message, not one from deep inside sktime
+            _checks.check_fh(self.fh, self.cutoff, self._freq)
 
     def _windows(self, series, starts, pred_len):
         return Windows(series, starts, self.seq_len, self.label_len, pred_len)

@@ -201,10 +201,21 @@ def in_pretrained_order(frame, columns, name):
 def check_update_series(y, X, contexts, freq):
     """Check update's data, series by series, against the fitted contexts."""
     y_frame = y.to_frame() if isinstance(y, pd.Series) else y
-    if not (isinstance(y_frame, pd.DataFrame) and isinstance(y_frame.index, pd.MultiIndex)):
-        if None in contexts:
-            context = contexts[None]
-            _checks.check_update_data(y, X, context.y, context.X, freq)
+    is_panel = isinstance(y_frame, pd.DataFrame) and isinstance(y_frame.index, pd.MultiIndex)
+    fitted_panel = None not in contexts
+    if is_panel != fitted_panel:
+        # without this, sktime fails deep inside with a KeyError or a missing level
+        raise ValueError(
+            "y passed to update is a single series, but the forecaster was fitted on a "
+            f"panel of {len(contexts)} series; pass the new points as a panel whose outer "
+            f"index levels name fitted series (it knows {list(contexts)[:5]})."
+            if fitted_panel
+            else "y passed to update is a panel, but the forecaster was fitted on a single "
+            "series; pass the new points of that series as a pd.Series or pd.DataFrame."
+        )
+    if not is_panel:
+        context = contexts[None]
+        _checks.check_update_data(y, X, context.y, context.X, freq)
         return
     X_parts = dict(split_panel(X)) if isinstance(X, pd.DataFrame) else {}
     for key, y_i in split_panel(y_frame):

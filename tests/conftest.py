@@ -14,6 +14,11 @@ SMALL = dict(
     seq_len=24, label_len=12, d_model=16, n_heads=2, d_ff=32, train_epochs=2,
     batch_size=16, validation_size=0, random_state=0, device="cpu",
 )  # fmt: skip
+# smaller still, for tests that fit many forecasters on series of a few dozen points
+TINY = dict(
+    seq_len=8, label_len=4, d_model=8, n_heads=2, d_ff=16, e_layers=1, train_epochs=1,
+    batch_size=64, validation_size=0, random_state=0, device="cpu",
+)  # fmt: skip
 
 
 def hourly(n=24 * 20, n_columns=1, seed=0, noise=0.3, start="2021-03-01", level=10.0):

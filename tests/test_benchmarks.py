@@ -82,11 +82,13 @@ def test_informer_windows_forecast_matches_predict():
     )
     forecaster.fit(frame.iloc[:n_fit], fh=np.arange(1, pred_len + 1))
     expected = forecaster.predict().to_numpy()
-    starts = np.array([n_fit - TINY["seq_len"], 3])
-    batched = models.informer_windows_forecast(forecaster, frame, starts, batch_size=1)
-    np.testing.assert_allclose(batched[0], expected, rtol=1e-5, atol=1e-5)
+    starts = np.array([3, n_fit - TINY["seq_len"]])
+    batched = models.informer_windows_forecast(forecaster, frame, starts)
+    np.testing.assert_allclose(batched[1], expected, rtol=1e-5, atol=1e-5)
     assert batched.shape == (2, pred_len, 2)
     assert not np.allclose(batched[1], batched[0])
+    with pytest.raises(ValueError, match="evenly spaced"):
+        models.informer_windows_forecast(forecaster, frame, np.array([3, 5, 9]))
 
 
 def test_channel_independent_informer_forecasts_each_column_with_one_univariate_network():
@@ -382,7 +384,7 @@ def test_calibration_run_scores_every_model_on_tiny_data():
     assert calibration._table(rows).count("\n") == len(rows) + 1
 
 
-def test_informer_windows_quantiles_match_predict_quantiles():
+def test_informer_windows_forecast_quantiles_match_predict_quantiles():
     frame = _hourly_frame(120)
     n_fit, pred_len, levels = 90, 4, [0.1, 0.3, 0.5, 0.9]
     for loss in ("quantile", "normal"):
@@ -392,10 +394,10 @@ def test_informer_windows_quantiles_match_predict_quantiles():
         )  # fmt: skip
         forecaster.fit(frame.iloc[:n_fit], fh=np.arange(1, pred_len + 1))
         expected = forecaster.predict_quantiles(alpha=levels).to_numpy().reshape(pred_len, 2, 4)
-        starts = np.array([n_fit - TINY["seq_len"], 3])
-        batched = calibration.informer_windows_quantiles(forecaster, frame, starts, levels, batch_size=1)
+        starts = np.array([3, n_fit - TINY["seq_len"]])
+        batched = models.informer_windows_forecast(forecaster, frame, starts, alpha=levels)
         assert batched.shape == (2, pred_len, 2, 4)
-        np.testing.assert_allclose(batched[0], expected, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(batched[1], expected, rtol=1e-5, atol=1e-5)
 
 
 def test_informer_overrides_parse_python_literals_and_refuse_junk():

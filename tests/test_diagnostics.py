@@ -19,6 +19,7 @@ from informer_sk.diagnostics import (
     loss_history,
     sparsity_distribution,
 )
+from tests.conftest import SMALL as _SMALL
 
 try:  # the figures need the plot extra; the data do not
     import matplotlib
@@ -28,11 +29,7 @@ except ImportError:
     matplotlib = None
 needs_matplotlib = pytest.mark.skipif(matplotlib is None, reason="needs matplotlib (plot extra)")
 
-SMALL = dict(
-    seq_len=24, label_len=12, d_model=16, n_heads=2, d_ff=32, factor=2, e_layers=2,
-    d_layers=1, train_epochs=1, batch_size=32, validation_size=0, random_state=0,
-    device="cpu",
-)  # fmt: skip
+SMALL = {**_SMALL, "factor": 2, "train_epochs": 1, "batch_size": 32}
 FH = [1, 2, 3, 4]
 
 

@@ -11,11 +11,8 @@ from sktime.forecasting.naive import NaiveForecaster
 from sktime.performance_metrics.forecasting import mean_squared_error
 
 from informer_sk import InformerForecaster
+from tests.conftest import SMALL
 
-SMALL = dict(
-    seq_len=24, label_len=12, d_model=16, n_heads=2, d_ff=32, train_epochs=2,
-    batch_size=16, validation_size=0, random_state=0, device="cpu",
-)  # fmt: skip
 
 
 def _hourly(n=24 * 20, n_columns=1, seed=0, noise=0.3):
@@ -349,7 +346,7 @@ def test_residual_periods_fixed_and_without_residual_sp():
         ({"residual_sp": 6, "residual_periods": 5}, r"residual_periods=5 must be 'auto' or an integer in \[1, seq_len // residual_sp = 4\]"),
         ({"residual_sp": 6, "residual_periods": 0}, r"residual_periods=0 must be"),
         ({"residual_sp": 6, "residual_periods": "all"}, r"residual_periods='all' must be"),
-        ({"residual_periods": 2}, r"residual_periods=2 must be 'auto' or an integer in 1 without residual_sp"),
+        ({"residual_periods": 2}, r"residual_periods=2 needs a seasonal baseline: set residual_sp"),
     ],
 )  # fmt: skip
 def test_residual_periods_must_fit_the_input_window(params, match):

@@ -13,11 +13,9 @@ from sktime.utils._testing.hierarchical import _make_hierarchical
 
 import informer_sk.forecaster
 from informer_sk import InformerForecaster
+from tests.conftest import SMALL as _SMALL
 
-SMALL = dict(
-    seq_len=8, label_len=4, d_model=16, n_heads=2, d_ff=32, train_epochs=2,
-    batch_size=16, validation_size=0, random_state=0, device="cpu",
-)  # fmt: skip
+SMALL = {**_SMALL, "seq_len": 8, "label_len": 4}
 
 
 def _series(n, start, seed=0, level=10.0, freq="h"):

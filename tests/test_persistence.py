@@ -22,11 +22,9 @@ import informer_sk
 import informer_sk._persistence
 import informer_sk.forecaster
 from informer_sk import InformerForecaster
+from tests.conftest import TINY as _TINY
 
-TINY = dict(
-    seq_len=8, label_len=4, d_model=8, n_heads=2, d_ff=16, e_layers=1, train_epochs=1,
-    batch_size=64, validation_size=0, dropout=0.1, random_state=0, device="cpu",
-)  # fmt: skip
+TINY = {**_TINY, "dropout": 0.1}
 N = 40
 FH = [1, 2, 3]
 

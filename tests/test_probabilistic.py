@@ -12,11 +12,8 @@ from sklearn.base import clone
 import informer_sk.forecaster
 from informer_sk import InformerForecaster
 from informer_sk.training import gaussian_nll, pinball_loss
+from tests.conftest import SMALL
 
-SMALL = dict(
-    seq_len=24, label_len=12, d_model=16, n_heads=2, d_ff=32, train_epochs=2,
-    batch_size=16, validation_size=0, random_state=0, device="cpu",
-)  # fmt: skip
 FH = [1, 2, 3]
 LEVELS = list(np.linspace(0.025, 0.975, 39))
 

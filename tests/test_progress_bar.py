@@ -7,11 +7,9 @@ import pandas as pd
 import pytest
 
 from informer_sk import InformerForecaster
+from tests.conftest import SMALL as _SMALL
 
-SMALL = dict(
-    seq_len=24, label_len=12, d_model=16, n_heads=2, d_ff=32, train_epochs=3,
-    batch_size=32, validation_size=0.25, patience=5, random_state=0, device="cpu",
-)  # fmt: skip
+SMALL = {**_SMALL, "train_epochs": 3, "batch_size": 32, "validation_size": 0.25, "patience": 5}
 
 
 def _series(n=240):

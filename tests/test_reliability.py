@@ -21,11 +21,8 @@ from sktime.forecasting.base import ForecastingHorizon
 import informer_sk.training
 from informer_sk import InformerForecaster, _checks
 from informer_sk.training import TrainingDiverged
+from tests.conftest import TINY
 
-TINY = dict(
-    seq_len=8, label_len=4, d_model=8, n_heads=2, d_ff=16, e_layers=1, train_epochs=1,
-    batch_size=64, validation_size=0, random_state=0, device="cpu",
-)  # fmt: skip
 N = 40  # time points fitted; the frames below run on to N + 6
 FH = [1, 2, 3]
 
@@ -1010,3 +1007,49 @@ def test_update_leaves_the_callers_torch_rng_alone(fitted):
     fitted.update(y_new, update_params=True)
     fitted.predict()
     assert torch.equal(state, torch.get_rng_state())
+
+
+# ---- advice that fits the data at hand, and the probabilistic methods' checks --------
+
+
+@pytest.mark.parametrize(
+    "n, seq_len, validation_size, fix",
+    [
+        (30, 20, 0.3, "lower validation_size to at most 0.23"),  # 9 validation rows; 7 fit
+        (14, 11, 0.25, "set validation_size=0"),  # no row left over for validation
+    ],
+)
+def test_a_too_short_series_is_offered_only_fixes_that_fit_it(n, seq_len, validation_size, fix):
+    y = _y(n)
+    forecaster = InformerForecaster(**{**TINY, "seq_len": seq_len, "validation_size": validation_size})
+    with pytest.raises(ValueError) as info:
+        forecaster.fit(y, fh=FH)
+    assert fix in str(info.value)
+    followed = 0.0 if "=0" in fix else float(fix.rsplit(" ", 1)[1])
+    InformerForecaster(**{**TINY, "seq_len": seq_len, "validation_size": followed}).fit(y, fh=FH)
+
+
+def test_residual_periods_without_a_season_says_to_set_residual_sp():
+    with pytest.raises(ValueError, match=r"residual_periods=3 needs a seasonal baseline: set residual_sp"):
+        InformerForecaster(**{**TINY, "residual_periods": 3}).fit(_y(N), fh=FH)
+    InformerForecaster(**{**TINY, "residual_periods": 1, "residual_sp": 4}).fit(_y(N), fh=FH)
+
+
+@pytest.mark.parametrize("method", ["predict_interval", "predict_quantiles", "predict_var"])
+def test_the_probabilistic_methods_name_an_fh_behind_the_cutoff(method):
+    forecaster = InformerForecaster(**{**TINY, "loss": "quantile"}).fit(_y(N), fh=_index()[N:N + 2])
+    forecaster.update(_y(N + 4).iloc[N:], update_params=False)  # the absolute fh now lies behind
+    with pytest.raises(_checks.InSampleHorizonError, match="cutoff"):
+        getattr(forecaster, method)()
+
+
+def test_update_of_a_panel_fit_with_a_single_series_is_a_clear_error():
+    panel = pd.concat({"a": _y().to_frame(), "b": _y().to_frame() + 1}, names=["id", "time"])
+    forecaster = InformerForecaster(**TINY).fit(panel.groupby("id").head(N), fh=FH)
+    before = forecaster.predict()
+    with pytest.raises(ValueError, match=r"single series, but the forecaster was fitted on a panel of 2 .*\['a', 'b'\]"):
+        forecaster.update(_y().iloc[N:], update_params=False)
+    pd.testing.assert_frame_equal(forecaster.predict(), before)
+    single = InformerForecaster(**TINY).fit(_y(N), fh=FH)
+    with pytest.raises(ValueError, match=r"is a panel, but the forecaster was fitted on a single series"):
+        single.update(panel.groupby("id").tail(6), update_params=False)

@@ -17,7 +17,7 @@ models run once per seed (``--seeds``) and report mean ± standard deviation. Th
 published Informer figures for ETTh2 are printed beside ours.
 """
 
-__all__ = ["main", "paper_split", "run", "table"]
+__all__ = ["main", "paper_split", "rows_per_day", "run", "table", "window_truth"]
 
 import argparse
 import ast
@@ -66,11 +66,11 @@ def paper_split(index):
     >>> paper_split(pd.date_range("2016-07-01", periods=17420, freq="h"))
     (8640, 11520, 14400)
     """
-    month = 30 * _rows_per_day(index)
+    month = 30 * rows_per_day(index)
     return 12 * month, 16 * month, 20 * month
 
 
-def _rows_per_day(index):
+def rows_per_day(index):
     """Rows per day of a regular index (at least 1): the daily season of sub-daily data."""
     return max(1, int(pd.Timedelta(days=1) / (index[1] - index[0])))
 
@@ -79,7 +79,7 @@ def _errors(forecast, truth):
     return float(np.mean((forecast - truth) ** 2)), float(np.mean(np.abs(forecast - truth)))
 
 
-def _truth(values, starts, seq_len, pred_len):
+def window_truth(values, starts, seq_len, pred_len):
     rows = starts[:, None] + seq_len + np.arange(pred_len)  # (N, pred_len)
     return values[rows]
 
@@ -134,7 +134,7 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
     frame = frame.iloc[:test_end]
     mean, std = frame.iloc[:train_end].mean(), frame.iloc[:train_end].std(ddof=0)
     frame = (frame - mean) / std  # the paper's z-scale, training statistics
-    sp = _rows_per_day(frame.index)
+    sp = rows_per_day(frame.index)
     if fit_months is None:
         fit_start, n_val_rows = 0, val_end - train_end
     else:
@@ -150,7 +150,7 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
             starts = np.arange(val_end - seq_len, test_end - seq_len - pred_len + 1)
             setting = Setting(data, fit_start, val_end, n_val_rows, starts, seq_len, label_len, pred_len, sp,
                               stride, neural, tuple(informer_candidates), combine)  # fmt: skip
-            truth = _truth(values, starts, seq_len, pred_len)
+            truth = window_truth(values, starts, seq_len, pred_len)
             subsample = None  # the windows of the per-window models, if any ran
             for name in models:
                 model, neural_model = MODELS[name][:2]

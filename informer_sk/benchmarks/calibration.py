@@ -30,7 +30,7 @@ The classic models run on every ``stride``-th test window only (printed); the In
 rows are given on every window and on those same strided windows.
 """
 
-__all__ = ["CRPS_LEVELS", "PINBALL_LEVELS", "informer_windows_quantiles", "main", "run", "scores"]
+__all__ = ["CRPS_LEVELS", "PINBALL_LEVELS", "main", "run", "scores"]
 
 import argparse
 import logging
@@ -40,12 +40,9 @@ import warnings
 
 import numpy as np
 
-from informer_sk.benchmarks.accuracy import _rows_per_day, _truth, paper_split
-from informer_sk.calendar import calendar_marks
+from informer_sk.benchmarks.accuracy import paper_split, rows_per_day, window_truth
+from informer_sk.benchmarks.models import informer_windows_forecast
 from informer_sk.datasets import load_csv
-from informer_sk.inference import forecast_windows
-from informer_sk.outputs import quantiles_at, unscale
-from informer_sk.windows import SeriesTensors, Windows
 
 logger = logging.getLogger(__name__)
 
@@ -53,41 +50,6 @@ COVERAGES = (0.5, 0.8, 0.95)
 PINBALL_LEVELS = (0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975)
 CRPS_LEVELS = tuple(float(a) for a in np.round(np.arange(1, 40) * 0.025, 3))  # 0.025..0.975
 CALIBRATION_DAYS = 14
-
-
-def informer_windows_quantiles(forecaster, frame, starts, alpha, batch_size=256):
-    """Quantile forecasts of a fitted probabilistic ``InformerForecaster`` for many windows.
-
-    Parameters
-    ----------
-    forecaster : InformerForecaster
-        Fitted with ``loss="quantile"`` or ``loss="normal"``, without exogenous data.
-    frame : pd.DataFrame
-        The series, same columns and frequency as in fit.
-    starts : np.ndarray
-        (N,) first input row of each window in ``frame``.
-    alpha : sequence of float
-        Levels, within the trained ones for the quantile head.
-
-    Returns
-    -------
-    np.ndarray
-        (N, pred_len, C, len(alpha)) on the scale of ``frame``: what
-        ``predict_quantiles`` gives window by window.
-    """
-    scaler = forecaster.y_scaler_
-    series = SeriesTensors.from_arrays(
-        scaler.transform(frame.to_numpy(np.float64)),
-        None,
-        calendar_marks(frame.index, forecaster.calendar_),
-        forecaster.device_,
-    )
-    windows = Windows(series, starts, forecaster.seq_len, forecaster.label_len, forecaster.pred_len_)
-    out = forecast_windows(forecaster.network_, windows, seed=forecaster.seed_,
-                           precision=forecaster.precision, batch_size=batch_size)  # fmt: skip
-    n, pred_len, n_columns, _ = out.shape
-    q = quantiles_at(out.reshape(n * pred_len, n_columns, -1), forecaster.network_.config, alpha)
-    return unscale(q, scaler).reshape(n, pred_len, n_columns, len(alpha))
 
 
 def _pinball(quantiles, truth, levels):
@@ -178,11 +140,11 @@ def run(frame, pred_len, informer_params, stride, seed=0, target="OT"):
     frame = frame.iloc[:test_end]
     mean, std = frame.iloc[:train_end].mean(), frame.iloc[:train_end].std(ddof=0)
     data = ((frame - mean) / std)[[target]]  # the paper's z-scale, task S
-    sp = _rows_per_day(data.index)
+    sp = rows_per_day(data.index)
     seq_len = informer_params.get("seq_len", 96)
     starts = np.arange(val_end - seq_len, test_end - seq_len - pred_len + 1)
     sub = np.arange(0, len(starts), stride)
-    truth = _truth(data.to_numpy(), starts, seq_len, pred_len)[..., 0]  # (N, pred_len)
+    truth = window_truth(data.to_numpy(), starts, seq_len, pred_len)[..., 0]  # (N, pred_len)
     rows = []
 
     def add(model, quantiles, seconds, idx=slice(None)):
@@ -193,7 +155,7 @@ def run(frame, pred_len, informer_params, stride, seed=0, target="OT"):
         t = time.perf_counter()
         forecaster = InformerForecaster(**{**informer_params, "loss": loss, "random_state": seed})
         forecaster.fit(data.iloc[:val_end], fh=np.arange(1, pred_len + 1))
-        q = informer_windows_quantiles(forecaster, data, starts, CRPS_LEVELS)[:, :, 0]
+        q = informer_windows_forecast(forecaster, data, starts, alpha=CRPS_LEVELS)[:, :, 0]
         seconds = time.perf_counter() - t
         add(f"InformerForecaster (loss={loss!r})", q, seconds)
         add(f"InformerForecaster (loss={loss!r}), every {stride}th window", q[sub], seconds, sub)

@@ -31,8 +31,6 @@ import numpy as np
 import pandas as pd
 import torch
 
-from informer_sk.calendar import calendar_marks
-from informer_sk.inference import forecast_windows
 from informer_sk.training import best_residual_periods
 from informer_sk.windows import SeriesTensors, Windows, window_starts
 
@@ -247,8 +245,11 @@ def _seasonal_mean(setting, seed):
 # --- InformerForecaster -------------------------------------------------------------
 
 
-def informer_windows_forecast(forecaster, frame, starts, batch_size=256, series_id=None):
-    """Forecasts of a fitted ``InformerForecaster`` for many windows in batches.
+def informer_windows_forecast(forecaster, frame, starts, series_id=None, alpha=None):
+    """Forecasts of a fitted ``InformerForecaster`` for many windows, as arrays.
+
+    A thin wrapper of the forecaster's public ``predict_windows``, for windows given by
+    their first input row.
 
     Parameters
     ----------
@@ -257,25 +258,34 @@ def informer_windows_forecast(forecaster, frame, starts, batch_size=256, series_
     frame : pd.DataFrame
         The series, same columns and frequency as in fit.
     starts : np.ndarray
-        (N,) first input row of each window in ``frame``.
+        (N,) first input row of each window in ``frame``, evenly spaced.
     series_id : hashable, optional
-        For a forecaster fitted on a panel (without series embeddings): the series
-        whose scaling ``frame`` takes.
+        For a forecaster fitted on a panel: the series whose scaling ``frame`` takes.
+    alpha : sequence of float, optional
+        Quantile levels (probabilistic heads): return quantiles instead of points.
 
     Returns
     -------
     np.ndarray
-        (N, pred_len, C) forecasts on the scale of ``frame``.
+        (N, pred_len, C) forecasts on the scale of ``frame``, or (N, pred_len, C,
+        len(alpha)) quantiles.
     """
-    scaler = forecaster.y_scaler_ if series_id is None else forecaster.y_scaler_[series_id]
-    values = scaler.transform(frame.to_numpy(np.float64))
-    series = SeriesTensors.from_arrays(
-        values, None, calendar_marks(frame.index, forecaster.calendar_), forecaster.device_
-    )
-    windows = Windows(series, starts, forecaster.seq_len, forecaster.label_len, forecaster.pred_len_)
-    forecast = forecast_windows(forecaster.network_, windows, seed=forecaster.seed_,
-                                precision=forecaster.precision, batch_size=batch_size)  # fmt: skip
-    return forecast * scaler.scale_ + scaler.mean_ if scaler.with_std else forecast
+    starts = np.asarray(starts)
+    step = int(starts[1] - starts[0]) if len(starts) > 1 else 1
+    if step < 1 or (np.diff(starts) != step).any():
+        raise ValueError("starts must be evenly spaced and increasing.")
+    seq_len, pred_len = forecaster.seq_len, forecaster.pred_len_
+    y = frame.iloc[: starts[-1] + seq_len + pred_len]  # the last window's horizon ends y
+    start = frame.index[starts[0] + seq_len - 1]
+    if series_id is not None:
+        y = pd.concat({series_id: y}, names=["series", frame.index.name])
+    pred = forecaster.predict_windows(y, start=start, step=step, alpha=alpha)
+    # frame's column order (a single column may go under the fitted series' name)
+    columns = list(frame.columns) if frame.shape[1] > 1 else list(pred.columns.unique(0))
+    if alpha is not None:
+        pred = pred[pd.MultiIndex.from_product([columns, list(alpha)])]
+        return pred.to_numpy().reshape(len(starts), pred_len, len(columns), len(alpha))
+    return pred[columns].to_numpy().reshape(len(starts), pred_len, len(columns))
 
 
 def _informer_params(setting, attn, seed):

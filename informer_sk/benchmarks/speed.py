@@ -1,6 +1,6 @@
 """Speed of the Informer network on this machine, as markdown tables.
 
-``python -m informer_sk.benchmarks.speed [--quick | --tiny] [--device {cpu,cuda,mps}] [--plots DIR]``
+``python -m informer_sk.benchmarks.speed [--quick | --tiny] [--device {cpu,cuda,mps}]``
 
 On the CPU (the default) it measures, at the paper's configuration (seq_len 96,
 label_len 48, pred_len 24, d_model 512, 8 heads, 2 encoder and 1 decoder layers, d_ff
@@ -16,10 +16,10 @@ label_len 48, pred_len 24, d_model 512, 8 heads, 2 encoder and 1 decoder layers,
    against every row;
 4. bf16 autocast against fp32 (step time, and the forecasts of two networks trained
    alike) and, in the full run, ``torch.compile``;
-5. predict latency: ``InformerForecaster.predict`` and the network's forward pass;
-6. one ProbSparse against one full self-attention layer, forward+backward, over lengths
-   L = 96 ... 6144: time and peak memory, with log-log growth exponents (``--plots DIR``
-   also draws them, with matplotlib from the ``bench`` extra).
+5. predict latency: ``InformerForecaster.predict`` and the network's forward pass.
+
+How attention's cost grows with the input length is
+:mod:`informer_sk.benchmarks.attention`'s question.
 
 With ``--device cuda`` (or ``mps``) it measures instead, at batch 32 and 256: step time,
 samples/s, peak device memory and the share of the step the device is busy (the kernels'
@@ -28,19 +28,15 @@ time in torch.profiler over the step's time), for fp32, tf32 (CUDA) and bf16 aut
 configuration in seconds.
 
 The machine may be shared, so every CPU timing is a median over steps that alternate
-with their comparison, and the load average is printed beside it. Peak memory on the CPU
-is the growth of the peak resident set size (``VmHWM``) over one call in a fresh process.
+with their comparison, and the load average is printed beside it.
 """
 
 __all__ = [
-    "attention_scaling",
     "device_steps",
-    "growth_exponent",
     "main",
     "original_structure",
     "paired_training_steps",
     "paper_config",
-    "plot_scaling",
     "precision_comparison",
     "predict_latency",
     "tf32",
@@ -51,7 +47,6 @@ import argparse
 import contextlib
 import itertools
 import math
-import multiprocessing
 import os
 import platform
 import statistics
@@ -64,7 +59,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from informer_sk.nn import AttentionLayer, FullAttention, Informer, InformerConfig, ProbSparseAttention
+from informer_sk.nn import Informer, InformerConfig, ProbSparseAttention
 from informer_sk.nn.dropout import Dropout
 from informer_sk.nn.informer import FeedForward
 from informer_sk.runtime import autocast, cpu_bf16_support
@@ -72,7 +67,6 @@ from informer_sk.training import adam
 
 # hourly data: hour, day of week, day of month, day of year (informer_sk.calendar)
 HOURLY_MARK_SIZES = (24, 7, 31, 366)
-LENGTHS = (96, 192, 384, 768, 1536, 3072, 6144)
 TINY = dict(seq_len=16, label_len=8, pred_len=4, d_model=16, n_heads=2, d_ff=32)
 
 
@@ -438,119 +432,6 @@ def predict_latency(config, repeats, batch_sizes=(1, 32)):
     return result
 
 
-def _attention_call(kind, length, d_model, n_heads, batch_size, factor, dropout):
-    torch.manual_seed(0)
-    if kind == "prob":
-        attention = ProbSparseAttention(causal=False, factor=factor, dropout=dropout)
-    else:
-        attention = FullAttention(causal=False, dropout=dropout)
-    layer = AttentionLayer(attention, d_model, n_heads).train()
-    x = torch.randn(batch_size, length, d_model, requires_grad=True)
-
-    def forward_backward():
-        layer(x, x, x)[0].sum().backward()
-
-    return forward_backward
-
-
-def _peak_growth_child(threads, make_call, args):
-    """In a fresh process: bytes the peak RSS grows by during one call.
-
-    ``ru_maxrss`` would not do: Linux carries it across ``execve``, so a spawned child
-    starts with its parent's peak. Writing 5 to ``/proc/self/clear_refs`` resets the
-    kernel's peak (``VmHWM``) to the current RSS instead.
-    """
-    torch.set_num_threads(threads)
-    fn = make_call(*args)
-    with open("/proc/self/clear_refs", "w") as clear_refs:
-        clear_refs.write("5")
-    with open("/proc/self/statm") as statm:
-        before = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    fn()
-    with open("/proc/self/status") as status:
-        peak = int(next(line for line in status if line.startswith("VmHWM:")).split()[1]) * 1024
-    return peak - before
-
-
-def _peak_growth(make_call, *args):
-    """Peak memory of one call of ``make_call(*args)()``, measured in a fresh process."""
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(_peak_growth_child, (torch.get_num_threads(), make_call, args))
-
-
-def attention_scaling(
-    lengths, d_model=512, n_heads=8, batch_size=1, repeats=3, factor=5, dropout=0.05, memory=True
-):
-    """Forward+backward time and peak memory of one self-attention layer per length (CPU).
-
-    ``memory=False`` skips the fresh process per call that the memory figure needs.
-
-    Returns
-    -------
-    list of dict
-        One per (kind, length): ``kind``, ``length``, ``seconds`` (median), ``peak_bytes``
-        (``None`` where not measured or where the call failed, e.g. out of memory).
-    """
-    rows = []
-    for length in lengths:
-        for kind in ("prob", "full"):
-            args = (kind, length, d_model, n_heads, batch_size, factor, dropout)
-            try:
-                peak = _peak_growth(_attention_call, *args) if memory else None
-                call = _attention_call(*args)
-                call()  # warm-up
-                seconds = statistics.median(_timed(call) for _ in range(repeats))
-            except (RuntimeError, MemoryError):  # too large for this machine
-                seconds = peak = None
-            rows.append({"kind": kind, "length": length, "seconds": seconds, "peak_bytes": peak})
-    return rows
-
-
-def growth_exponent(lengths, values, min_length=384):
-    """Slope of log(value) against log(length), fitted over lengths >= ``min_length``.
-
-    Falls back to every point when fewer than 2 reach ``min_length``.
-
-    Examples
-    --------
-    >>> round(growth_exponent([100, 200, 400, 800], [1, 4, 16, 64]), 6)
-    2.0
-    """
-    points = [(n, v) for n, v in zip(lengths, values) if v is not None and v > 0]
-    upper = [(n, v) for n, v in points if n >= min_length]
-    points = upper if len(upper) >= 2 else points
-    if len(points) < 2:
-        return float("nan")
-    x, y = np.log([p[0] for p in points]), np.log([p[1] for p in points])
-    return float(np.polyfit(x, y, 1)[0])
-
-
-def plot_scaling(rows, path):
-    """Log-log plot of ``attention_scaling``'s rows, time and memory, exponents in the legend."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    panels = ((axes[0], "seconds", 1e3, "forward + backward, ms"), (axes[1], "peak_bytes", 2**-20, "peak memory growth, MiB"))
-    for ax, key, scale, ylabel in panels:
-        for kind, name, style in (("prob", "ProbSparse", "o-"), ("full", "full", "s--")):
-            points = [(r["length"], r[key]) for r in rows if r["kind"] == kind and r[key] is not None]
-            if points:
-                lengths, values = zip(*points)
-                label = f"{name} (exponent {growth_exponent(lengths, values):.2f})"
-                ax.loglog(lengths, [v * scale for v in values], style, label=label)
-        ax.set(xlabel="sequence length L", ylabel=ylabel)
-        ax.legend()
-        ax.grid(True, which="both", alpha=0.3)
-    fig.suptitle("One self-attention layer (d_model 512, 8 heads, batch 1)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
-
-
 # -- the report ----------------------------------------------------------------------
 
 
@@ -634,28 +515,6 @@ def _report_predict(config, repeats):
         print(f"| network forward, batch {n} | {_spread(r[key], 1e3)} | {n / _median(r[key]):.1f} |")
 
 
-def _report_scaling(lengths, repeats, memory=True, d_model=512, n_heads=8):
-    rows = attention_scaling(lengths, d_model=d_model, n_heads=n_heads, repeats=repeats, memory=memory)
-    print(f"\n## One self-attention layer, forward+backward (d_model {d_model}, {n_heads} heads, batch 1, train mode)\n")
-    print(f"load average before: {_load()}\n")
-    print("| L | ProbSparse ms | full ms | ProbSparse MiB | full MiB |\n|---|---|---|---|---|")
-    by = {(r["kind"], r["length"]): r for r in rows}
-
-    def fmt(value, scale):
-        return "-" if value is None else f"{value * scale:.1f}"
-
-    for n in lengths:
-        p, f = by["prob", n], by["full", n]
-        print(f"| {n} | {fmt(p['seconds'], 1e3)} | {fmt(f['seconds'], 1e3)} | "
-              f"{fmt(p['peak_bytes'], 2**-20)} | {fmt(f['peak_bytes'], 2**-20)} |")  # fmt: skip
-    print("\n| growth exponent (log-log fit, L >= 384) | time | memory |\n|---|---|---|")
-    for kind, name in (("prob", "ProbSparse"), ("full", "full")):
-        seconds = [by[kind, n]["seconds"] for n in lengths]
-        peaks = [by[kind, n]["peak_bytes"] for n in lengths]
-        print(f"| {name} | {growth_exponent(lengths, seconds):.2f} | {growth_exponent(lengths, peaks):.2f} |")
-    return rows
-
-
 def _report_device(config, batch_sizes, device, repeats):
     precisions = ("fp32", "tf32", "bf16") if device.type == "cuda" else ("fp32",)
     print(f"\n## Training steps on {device.type}\n")
@@ -678,11 +537,10 @@ def build_parser():
         description="Speed of the Informer network on this machine (markdown tables).",
     )
     size = parser.add_mutually_exclusive_group()
-    size.add_argument("--quick", action="store_true", help="fewer repeats, L <= 3072, no torch.compile: minutes")
+    size.add_argument("--quick", action="store_true", help="fewer repeats, no torch.compile: minutes")
     size.add_argument("--tiny", action="store_true", help="a tiny configuration: seconds (for tests)")
     parser.add_argument("--device", choices=("cpu", "cuda", "mps"), default="cpu",
                         help="cpu (default): the full CPU report; cuda or mps: training steps on the device")  # fmt: skip
-    parser.add_argument("--plots", metavar="DIR", help="write the attention-scaling log-log plot (PNG) to DIR")
     return parser
 
 
@@ -719,13 +577,6 @@ def main(argv=None):
     if not (args.quick or args.tiny):
         _report_pairs(config, batch_size, pairs, ("compile",), "torch.compile (paired with eager)")
     _report_predict(config, repeats)
-    if args.tiny:
-        rows = _report_scaling((16, 32, 64), 1, memory=False, d_model=16, n_heads=2)
-    else:
-        rows = _report_scaling(LENGTHS[:6] if args.quick else LENGTHS, 2 if args.quick else 5)
-    if args.plots:
-        os.makedirs(args.plots, exist_ok=True)
-        print(f"\nplot: {plot_scaling(rows, os.path.join(args.plots, 'scaling.png'))}")
     print(f"\nload average at end: {_load()}")
 
 
