@@ -65,27 +65,27 @@ target is empty and whose covariates are filled (for the held-out test the covar
 are taken from the data)"""
 
 
-# (flag, type, default, help) of flags kept from the original main_informer.py; the
-# defaults are CPU-sized: the original's are d_model 512, n_heads 8, d_ff 2048 and
-# a learning rate of 1e-4
+# (flag, type, default, metavar, help) of the model and training flags, named as in
+# main_informer.py (but --seed); the defaults are CPU-sized: the original's are
+# d_model 512, n_heads 8, d_ff 2048 and a learning rate of 1e-4
 _MODEL_FLAGS = [
-    ("--seq_len", int, 96, "encoder input length"),
-    ("--label_len", int, 48, "decoder start-token length"),
-    ("--pred_len", int, 24, "forecast horizon, in steps"),
-    ("--d_model", int, 64, "model width"),
-    ("--n_heads", int, 4, "attention heads"),
-    ("--e_layers", int, 2, "encoder layers"),
-    ("--d_layers", int, 1, "decoder layers"),
-    ("--d_ff", int, 128, "feed-forward width"),
-    ("--factor", int, 5, "ProbSparse sampling factor c"),
-    ("--dropout", float, 0.05, "dropout rate"),
+    ("--seq_len", int, 96, "N", "encoder input length"),
+    ("--label_len", int, 48, "N", "decoder start-token length"),
+    ("--pred_len", int, 24, "N", "forecast horizon, in steps"),
+    ("--d_model", int, 64, "N", "model width"),
+    ("--n_heads", int, 4, "N", "attention heads"),
+    ("--e_layers", int, 2, "N", "encoder layers"),
+    ("--d_layers", int, 1, "N", "decoder layers"),
+    ("--d_ff", int, 128, "N", "feed-forward width"),
+    ("--factor", int, 5, "N", "ProbSparse sampling factor c"),
+    ("--dropout", float, 0.05, "RATE", "dropout rate"),
 ]
 _TRAINING_FLAGS = [
-    ("--train_epochs", int, 6, "most training epochs"),
-    ("--batch_size", int, 32, "batch size"),
-    ("--learning_rate", float, 1e-3, "initial Adam learning rate, halved every epoch"),
-    ("--patience", int, 3, "early-stopping patience, in epochs"),
-    ("--seed", int, 0, "random seed"),
+    ("--train_epochs", int, 6, "N", "most training epochs"),
+    ("--batch_size", int, 32, "N", "batch size"),
+    ("--learning_rate", float, 1e-3, "RATE", "initial Adam learning rate, halved every epoch"),
+    ("--patience", int, 3, "N", "early-stopping patience, in epochs"),
+    ("--seed", int, 0, "N", "random seed"),
 ]
 
 
@@ -220,24 +220,28 @@ def build_parser():
         data,
         "--date_col",
         default="date",
+        metavar="NAME",
         help="name of the CSV's timestamp column (default: %(default)s)",
     )
     _add_flag(
         data,
         "--sep",
         type=_separator,
+        metavar="CHAR",
         default=",",
         help="the CSV's field separator, e.g. ';', or \\t for a tab (default: '%(default)s')",
     )
     data.add_argument(
         "--decimal",
         type=_decimal,
+        metavar="CHAR",
         default=".",
         help="the decimal mark of the CSV's numbers, e.g. ',' for a CSV with decimal "
         "commas, whose fields are then usually separated by ';' (default: '%(default)s')",
     )
     data.add_argument(
         "--target",
+        metavar="COLUMN",
         help="column to forecast (default: OT for the bundled data, else the CSV's "
         "last numeric column)",
     )
@@ -249,6 +253,7 @@ def build_parser():
     )
     data.add_argument(
         "--freq",
+        metavar="ALIAS",
         help="pandas frequency alias of the CSV's timestamps, e.g. h, 15min, D "
         "(default: inferred)",
     )
@@ -256,6 +261,7 @@ def build_parser():
         data,
         "--test_size",
         type=float,
+        metavar="FRACTION",
         help="fraction of the rows held out at the end for testing; the 10%% of rows "
         "before them decide early stopping (default: the paper's split for the "
         "bundled ETTh2 - fit on rows [0, 11520), the last 2880 of them for early "
@@ -270,8 +276,9 @@ def build_parser():
     )
 
     model = parser.add_argument_group("model (as in main_informer.py)")
-    for flag, type_, default, help_ in _MODEL_FLAGS:
-        _add_flag(model, flag, type=type_, default=default, help=help_ + " (default: %(default)s)")
+    for flag, type_, default, metavar, help_ in _MODEL_FLAGS:
+        _add_flag(model, flag, type=type_, default=default, metavar=metavar,
+                  help=help_ + " (default: %(default)s)")  # fmt: skip
     model.add_argument(
         "--attn",
         choices=["prob", "full"],
@@ -301,11 +308,13 @@ def build_parser():
         "'auto' to pick K on the validation windows (default: %(default)s, seasonal naive)",
     )
     train = parser.add_argument_group("training")
-    for flag, type_, default, help_ in _TRAINING_FLAGS:
-        _add_flag(train, flag, type=type_, default=default, help=help_ + " (default: %(default)s)")
+    for flag, type_, default, metavar, help_ in _TRAINING_FLAGS:
+        _add_flag(train, flag, type=type_, default=default, metavar=metavar,
+                  help=help_ + " (default: %(default)s)")  # fmt: skip
     train.add_argument(
         "--threads",
         type=int,
+        metavar="N",
         default=1,
         help="torch CPU threads (default: %(default)s). The default model is small: "
         "more threads gain little, and on a machine busy with other work they wait "
