@@ -108,8 +108,10 @@ def test_the_generator_quotes_a_run_with_the_flags_it_is_given(tmp_path):
     data = tmp_path / "hourly.csv"
     hours = [f"2024-01-{1 + i // 24:02d} {i % 24:02d}:00,{(i * 7) % 24 + 0.5}" for i in range(200)]
     data.write_text("\n".join(["date,load", *hours]) + "\n")
-    flags = ["--data", str(data), "--seq_len", "24", "--label_len", "12", "--pred_len", "6",
-             "--d_model", "16", "--n_heads", "2", "--d_ff", "32", "--train_epochs", "1"]  # fmt: skip
+    flags = [
+        "--data", str(data), "--seq_len", "24", "--label_len", "12", "--pred_len", "6",
+        "--d_model", "16", "--n_heads", "2", "--d_ff", "32", "--train_epochs", "1",
+    ]  # fmt: skip
     readme = tmp_path / "README.md"
     text = README.read_text()
     readme.write_text(text)
@@ -135,7 +137,7 @@ def test_the_generator_leaves_the_readme_when_the_job_fails(tmp_path):
     readme.write_text(README.read_text())
     before = readme.stat().st_mtime_ns
     result = subprocess.run(
-        [sys.executable, str(GENERATOR), "--readme", str(readme), "--data", str(tmp_path / "no.csv")],
+        [sys.executable, str(GENERATOR), "--readme", str(readme), "--data", str(tmp_path / "a")],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 2
