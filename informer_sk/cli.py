@@ -390,7 +390,7 @@ class _Job(NamedTuple):
     X: pd.DataFrame | None
     X_future: pd.DataFrame | None  # MS: the covariates of the steps after the data
     n_fit: int  # rows [0, n_fit) fit, the last of them validate
-    n_train: int
+    n_train: int  # rows [0, n_train) train; their mean and std scale the errors
     n_origins: int  # the test forecasts, from origins n_fit + k * pred_len
     validation_size: float
 
