@@ -4,10 +4,12 @@
 
 1. load a CSV (default: the bundled ETTh2) as an sktime-ready frame;
 2. hold out its end for testing (for the bundled ETTh2, the Informer paper's split);
-3. fit an ``InformerForecaster`` and two naive baselines on the rest;
-4. forecast the held-out part from non-overlapping rolling origins, moving each model's
-   cutoff with ``update(..., update_params=False)``, and print MSE and MAE on the
-   standardised scale the paper reports;
+3. fit the model of :func:`build_model` (an ``InformerForecaster``) and two naive
+   baselines on the rest;
+4. forecast the held-out part from non-overlapping rolling origins - the Informer's in
+   one batched ``predict_windows`` call, the baselines' by moving their cutoff with
+   ``update(..., update_params=False)`` - and print MSE and MAE on the standardised
+   scale the paper reports;
 5. forecast the ``pred_len`` steps after the file's last timestamp; write them to CSV,
    only when every step succeeded and atomically, so that a failed or interrupted run
    leaves an earlier run's file as it was.
@@ -20,17 +22,19 @@ The flags keep the names of the original ``main_informer.py`` where they mean th
 each is also accepted with hyphens for underscores (``--pred-len`` for ``--pred_len``).
 """
 
-__all__ = ["main", "build_parser", "seasonal_period", "check_device"]
+__all__ = ["main", "build_parser", "build_model", "seasonal_period", "check_device"]
 
 import argparse
 import contextlib
 import copy
 import logging
 import os
+import re
 import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -50,6 +54,8 @@ PAPER_VALIDATION_SIZE = 4 / 16
 DEFAULT_TEST_SIZE = 0.2
 VALIDATION_FRACTION = 0.1
 _REMEMBER_DATA_WARNING = "The default of config ``remember_data``"
+# load_csv's parameters in its messages ("pass sep=';'"), said as the flags to pass
+_LOADER_PARAMETER = re.compile(r"\b(date_col|sep|decimal|freq)=('[^']*')?")
 
 _FEATURES_HELP = """\
 S: forecast the target alone; M: forecast every numeric column;
@@ -59,27 +65,27 @@ target is empty and whose covariates are filled (for the held-out test the covar
 are taken from the data)"""
 
 
-# (flag, type, default, help) of flags kept from the original main_informer.py; the
-# defaults are CPU-sized: the original's are d_model 512, n_heads 8, d_ff 2048 and
-# a learning rate of 1e-4
+# (flag, type, default, metavar, help) of the model and training flags, named as in
+# main_informer.py (but --seed); the defaults are CPU-sized: the original's are
+# d_model 512, n_heads 8, d_ff 2048 and a learning rate of 1e-4
 _MODEL_FLAGS = [
-    ("--seq_len", int, 96, "encoder input length"),
-    ("--label_len", int, 48, "decoder start-token length"),
-    ("--pred_len", int, 24, "forecast horizon, in steps"),
-    ("--d_model", int, 64, "model width"),
-    ("--n_heads", int, 4, "attention heads"),
-    ("--e_layers", int, 2, "encoder layers"),
-    ("--d_layers", int, 1, "decoder layers"),
-    ("--d_ff", int, 128, "feed-forward width"),
-    ("--factor", int, 5, "ProbSparse sampling factor c"),
-    ("--dropout", float, 0.05, "dropout rate"),
+    ("--seq_len", int, 96, "N", "encoder input length"),
+    ("--label_len", int, 48, "N", "decoder start-token length"),
+    ("--pred_len", int, 24, "N", "forecast horizon, in steps"),
+    ("--d_model", int, 64, "N", "model width"),
+    ("--n_heads", int, 4, "N", "attention heads"),
+    ("--e_layers", int, 2, "N", "encoder layers"),
+    ("--d_layers", int, 1, "N", "decoder layers"),
+    ("--d_ff", int, 128, "N", "feed-forward width"),
+    ("--factor", int, 5, "N", "ProbSparse sampling factor c"),
+    ("--dropout", float, 0.05, "RATE", "dropout rate"),
 ]
 _TRAINING_FLAGS = [
-    ("--train_epochs", int, 6, "most training epochs"),
-    ("--batch_size", int, 32, "batch size"),
-    ("--learning_rate", float, 1e-3, "initial Adam learning rate, halved every epoch"),
-    ("--patience", int, 3, "early-stopping patience, in epochs"),
-    ("--seed", int, 0, "random seed"),
+    ("--train_epochs", int, 6, "N", "most training epochs"),
+    ("--batch_size", int, 32, "N", "batch size"),
+    ("--learning_rate", float, 1e-3, "RATE", "initial Adam learning rate, halved every epoch"),
+    ("--patience", int, 3, "N", "early-stopping patience, in epochs"),
+    ("--seed", int, 0, "N", "random seed"),
 ]
 
 
@@ -100,6 +106,13 @@ def _separator(value):
     if not value:
         raise argparse.ArgumentTypeError("the separator must not be empty")
     return "\t" if value == "\\t" else value
+
+
+def _decimal(value):
+    """``--decimal``: one character."""
+    if len(value) != 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not one character, e.g. '.' or ','")
+    return value
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -207,17 +220,28 @@ def build_parser():
         data,
         "--date_col",
         default="date",
+        metavar="NAME",
         help="name of the CSV's timestamp column (default: %(default)s)",
     )
     _add_flag(
         data,
         "--sep",
         type=_separator,
+        metavar="CHAR",
         default=",",
         help="the CSV's field separator, e.g. ';', or \\t for a tab (default: '%(default)s')",
     )
     data.add_argument(
+        "--decimal",
+        type=_decimal,
+        metavar="CHAR",
+        default=".",
+        help="the decimal mark of the CSV's numbers, e.g. ',' for a CSV with decimal "
+        "commas, whose fields are then usually separated by ';' (default: '%(default)s')",
+    )
+    data.add_argument(
         "--target",
+        metavar="COLUMN",
         help="column to forecast (default: OT for the bundled data, else the CSV's "
         "last numeric column)",
     )
@@ -229,6 +253,7 @@ def build_parser():
     )
     data.add_argument(
         "--freq",
+        metavar="ALIAS",
         help="pandas frequency alias of the CSV's timestamps, e.g. h, 15min, D "
         "(default: inferred)",
     )
@@ -236,6 +261,7 @@ def build_parser():
         data,
         "--test_size",
         type=float,
+        metavar="FRACTION",
         help="fraction of the rows held out at the end for testing; the 10%% of rows "
         "before them decide early stopping (default: the paper's split for the "
         "bundled ETTh2 - fit on rows [0, 11520), the last 2880 of them for early "
@@ -250,8 +276,9 @@ def build_parser():
     )
 
     model = parser.add_argument_group("model (as in main_informer.py)")
-    for flag, type_, default, help_ in _MODEL_FLAGS:
-        _add_flag(model, flag, type=type_, default=default, help=help_ + " (default: %(default)s)")
+    for flag, type_, default, metavar, help_ in _MODEL_FLAGS:
+        _add_flag(model, flag, type=type_, default=default, metavar=metavar,
+                  help=help_ + " (default: %(default)s)")  # fmt: skip
     model.add_argument(
         "--attn",
         choices=["prob", "full"],
@@ -281,11 +308,13 @@ def build_parser():
         "'auto' to pick K on the validation windows (default: %(default)s, seasonal naive)",
     )
     train = parser.add_argument_group("training")
-    for flag, type_, default, help_ in _TRAINING_FLAGS:
-        _add_flag(train, flag, type=type_, default=default, help=help_ + " (default: %(default)s)")
+    for flag, type_, default, metavar, help_ in _TRAINING_FLAGS:
+        _add_flag(train, flag, type=type_, default=default, metavar=metavar,
+                  help=help_ + " (default: %(default)s)")  # fmt: skip
     train.add_argument(
         "--threads",
         type=int,
+        metavar="N",
         default=1,
         help="torch CPU threads (default: %(default)s). The default model is small: "
         "more threads gain little, and on a machine busy with other work they wait "
@@ -353,6 +382,19 @@ def _not_written(output):
     return f" (no forecast written{earlier})"
 
 
+class _Job(NamedTuple):
+    """The data and the split of a run, as the flags and the data decide them."""
+
+    source: str  # the data's name in messages
+    y: pd.Series | pd.DataFrame
+    X: pd.DataFrame | None
+    X_future: pd.DataFrame | None  # MS: the covariates of the steps after the data
+    n_fit: int  # rows [0, n_fit) fit, the last of them validate
+    n_train: int  # rows [0, n_train) train; their mean and std scale the errors
+    n_origins: int  # the test forecasts, from origins n_fit + k * pred_len
+    validation_size: float
+
+
 def _run(args):
     """The main job once the arguments are parsed."""
     if args.pred_len < 1:
@@ -371,6 +413,46 @@ def _run(args):
     check_device(args.device)
     _check_output(Path(args.output))
 
+    job = _prepare(args)
+    model = build_model(args, job.validation_size)
+    print("\n".join(_header(args, job, model)), flush=True)
+
+    y, pred_len = job.y, args.pred_len
+    y_cols = y.to_frame() if isinstance(y, pd.Series) else y
+    # the paper reports errors on the scale of the training rows' standardisation
+    mean = y_cols.iloc[: job.n_train].mean().to_numpy()
+    std = y_cols.iloc[: job.n_train].std(ddof=0).to_numpy()
+    std = np.where(std > 0, std, 1.0)  # a constant column: plain errors, no 0/0
+    n_test = job.n_origins * pred_len
+    truth = y_cols.iloc[job.n_fit : job.n_fit + n_test].to_numpy()
+    truth = (truth.reshape(job.n_origins, pred_len, -1) - mean) / std
+
+    models = [("Informer", model, _backtest), ("Naive (last)", _naive(), _rolling_forecasts)]
+    sp = seasonal_period(y.index.freq)
+    if sp is not None and sp < job.n_fit:
+        models.append((f"Seasonal naive (last, sp={sp})", _naive(sp), _rolling_forecasts))
+    else:
+        logger.warning("no seasonal period known for freq %s: no seasonal naive", y.index.freq)
+    rows = []
+    for name, forecaster, test in models:
+        print(f"Fitting and testing {name} ...", flush=True)
+        start = time.perf_counter()
+        preds = test(forecaster, y, job.X, job.n_fit, job.n_origins, pred_len)
+        seconds = time.perf_counter() - start
+        errors = (preds.reshape(truth.shape) - mean) / std - truth
+        rows.append((name, np.mean(errors**2), np.mean(np.abs(errors)), seconds))
+        logger.info("%s: MSE %.4f, MAE %.4f, %.1f s", *rows[-1])
+
+    print()
+    print("Held-out test, errors on the standardised scale (training rows' mean, std):")
+    print(_table(rows))
+    print(_verdict(rows))
+    print()
+    _forecast_future(model, job, args)
+
+
+def _prepare(args):
+    """Load the data and split it as the flags say; checked before any model is fitted."""
     frame, source, bundled = _load_frame(args)
     target = args.target
     if target is None:
@@ -381,72 +463,43 @@ def _run(args):
             f"numeric columns: {list(frame.columns)}"
         )
     y, X, X_future = _features(frame, target, args.features, args.pred_len, source)
-
     n_fit, n_test, validation_size = _split(len(y), args, bundled)
-    pred_len = args.pred_len
-    n_origins = n_test // pred_len
+    n_origins = n_test // args.pred_len
     if n_origins < 1:
         raise ValueError(
-            f"the test part has {n_test} rows, fewer than --pred_len {pred_len}; "
+            f"the test part has {n_test} rows, fewer than --pred_len {args.pred_len}; "
             "raise --test_size or lower --pred_len"
         )
-    n_test = n_origins * pred_len
     n_train = n_fit - int(round(n_fit * validation_size))
-    freq = y.index.freq
-
-    y_cols = y.to_frame() if isinstance(y, pd.Series) else y
-    # the paper reports errors on the scale of the training rows' standardisation
-    mean = y_cols.iloc[:n_train].mean().to_numpy()
-    std = y_cols.iloc[:n_train].std(ddof=0).to_numpy()
-    std = np.where(std > 0, std, 1.0)  # a constant column: plain errors, no 0/0
-    truth = y_cols.iloc[n_fit : n_fit + n_test].to_numpy()
-    truth = (truth.reshape(n_origins, pred_len, -1) - mean) / std
-
-    print(
-        f"Data: {source}, {len(y)} rows, {y.index[0]} .. {y.index[-1]}, freq "
-        f"{freq.freqstr}; features {args.features}, forecasting {list(y_cols.columns)}"
-        + (f" from {list(X.columns)}" if X is not None else "")
-    )
-    print(
-        f"Fit on rows [0, {n_fit}) ({n_fit - n_train} of them for early stopping), "
-        f"test on rows [{n_fit}, {n_fit + n_test}): {n_origins} forecasts of "
-        f"{pred_len} steps from non-overlapping origins.",
-        flush=True,
-    )
-
-    informer = _make_informer(args, validation_size)
-    models = [("Informer", informer), ("Naive (last)", _naive())]
-    sp = seasonal_period(freq)
-    if sp is not None and sp < n_fit:
-        models.append((f"Seasonal naive (last, sp={sp})", _naive(sp)))
-    else:
-        logger.warning("no seasonal period known for freq %s: no seasonal naive", freq)
-    rows = []
-    for name, forecaster in models:
-        print(f"Fitting and testing {name} ...", flush=True)
-        start = time.perf_counter()
-        preds = _rolling_forecasts(forecaster, y, X, n_fit, n_origins, pred_len)
-        seconds = time.perf_counter() - start
-        errors = (np.asarray(preds).reshape(truth.shape) - mean) / std - truth
-        rows.append((name, np.mean(errors**2), np.mean(np.abs(errors)), seconds))
-        logger.info("%s: MSE %.4f, MAE %.4f, %.1f s", *rows[-1])
-
-    print()
-    print("Held-out test, errors on the standardised scale (training rows' mean, std):")
-    print(_table(rows))
-    print(_verdict(rows))
-    print()
-    # the rolling test stopped at its last origin: move on to the end of the data
-    last_origin = n_fit + (n_origins - 1) * pred_len
-    _forecast_future(informer, y, X, X_future, last_origin, args)
+    return _Job(source, y, X, X_future, n_fit, n_train, n_origins, validation_size)
 
 
-def _forecast_future(informer, y, X, X_future, last_origin, args):
+def _header(args, job, model):
+    """The first lines the main job prints: the data, the model and the split.
+
+    They hold every setting that shapes the figures below them, so that a quote of
+    the output can be checked against the current defaults without training.
+    """
+    y, X = job.y, job.X
+    columns = list(y.columns) if isinstance(y, pd.DataFrame) else [y.name]
+    n_test = job.n_origins * args.pred_len
+    return [
+        f"Data: {job.source}, {len(y)} rows, {y.index[0]} .. {y.index[-1]}, freq "
+        f"{y.index.freqstr}; features {args.features}, forecasting {columns}"
+        + (f" from {list(X.columns)}" if X is not None else ""),
+        f"Model: {' '.join(repr(model).split())}; {args.threads} torch thread(s)",
+        f"Fit on rows [0, {job.n_fit}) ({job.n_fit - job.n_train} of them for early "
+        f"stopping), test on rows [{job.n_fit}, {job.n_fit + n_test}): {job.n_origins} "
+        f"forecasts of {args.pred_len} steps from non-overlapping origins.",
+    ]
+
+
+def _forecast_future(model, job, args):
     """Forecast the steps after the data's end and write them to ``args.output``."""
-    informer.update(
-        y.iloc[last_origin:], X=_rows(X, last_origin, len(y)), update_params=False
-    )
-    future = informer.predict(X=X_future)
+    y, X = job.y, job.X
+    # fit left the cutoff at the end of the fit rows: move it to the end of the data
+    model.update(y.iloc[job.n_fit :], X=_rows(X, job.n_fit, len(y)), update_params=False)
+    future = model.predict(X=job.X_future)
     future = future.to_frame() if isinstance(future, pd.Series) else future
     future.index.name = y.index.name or "date"
     output = Path(args.output)
@@ -506,17 +559,31 @@ def _load_frame(args):
     numbers, so that a text cell in a column the run does not use is no error.
     """
     if args.data is None:
-        if args.freq is not None or args.date_col != "date" or args.sep != ",":
-            logger.warning("--freq, --date_col and --sep apply to --data CSVs: ignored")
+        if (args.freq, args.date_col, args.sep, args.decimal) != (None, "date", ",", "."):
+            logger.warning("--freq, --date_col, --sep and --decimal apply to --data CSVs: ignored")
         return load_ett("ETTh2"), "bundled ETTh2", True
     target = [args.target] if args.features == "S" and args.target is not None else None
     try:
         frame = load_csv(
-            args.data, date_col=args.date_col, target=target, freq=args.freq, sep=args.sep
+            args.data,
+            date_col=args.date_col,
+            target=target,
+            freq=args.freq,
+            sep=args.sep,
+            decimal=args.decimal,
         )
     except OSError as err:
         raise ValueError(f"cannot read --data {args.data}: {err.strerror or err}") from err
+    except ValueError as err:
+        raise ValueError(_as_flags(str(err))) from err
     return frame, args.data, False
+
+
+def _as_flags(message):
+    """A message of ``load_csv`` with its parameters spelled as the main job's flags."""
+    return _LOADER_PARAMETER.sub(
+        lambda match: f"--{match[1]}" + (f" {match[2]}" if match[2] else ""), message
+    )
 
 
 def _features(frame, target, features, pred_len, source):
@@ -605,8 +672,23 @@ def _split(n_rows, args, bundled):
     return n_rows - n_test, n_test, VALIDATION_FRACTION / (1 - test_size)
 
 
-def _make_informer(args, validation_size):
-    """The ``InformerForecaster`` the flags describe."""
+def build_model(args, validation_size):
+    """The model the main job fits, tests and forecasts with, as the flags describe it.
+
+    The job uses only its ``fit``, ``predict_windows``, ``update`` (with
+    ``update_params=False``) and ``predict``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed flags (see :func:`build_parser`).
+    validation_size : float
+        The fraction of the fit rows, at their end, that decide early stopping.
+
+    Returns
+    -------
+    InformerForecaster
+    """
     from informer_sk.forecaster import InformerForecaster
 
     return InformerForecaster(
@@ -710,6 +792,24 @@ def _rows(X, start, stop):
     return None if X is None else X.iloc[start:stop]
 
 
+def _backtest(model, y, X, n_fit, n_origins, pred_len):
+    """Fit on ``y[:n_fit]``; forecast ``pred_len`` steps from each test origin at once.
+
+    The origins are the cutoffs ``n_fit - 1 + k * pred_len`` for ``k < n_origins``, as
+    in :func:`_rolling_forecasts`; ``predict_windows`` forecasts them all in batched
+    passes, as ``predict`` would after ``update(..., update_params=False)`` to each.
+    """
+    n_end = n_fit + n_origins * pred_len
+    with _quiet_remember_data():
+        model.fit(y.iloc[:n_fit], X=_rows(X, 0, n_fit), fh=np.arange(1, pred_len + 1))
+    pred = model.predict_windows(
+        y.iloc[:n_end], X=_rows(X, 0, n_end), start=y.index[n_fit - 1], step=pred_len
+    )
+    if not pred.index.get_level_values(-1).equals(y.index[n_fit:n_end]):
+        raise RuntimeError(f"forecast index {pred.index} is not the test rows'")
+    return pred.to_numpy(dtype="float64")
+
+
 def _rolling_forecasts(forecaster, y, X, n_fit, n_origins, pred_len):
     """Fit on ``y[:n_fit]`` and forecast ``pred_len`` steps from each test origin.
 
@@ -733,7 +833,7 @@ def _rolling_forecasts(forecaster, y, X, n_fit, n_origins, pred_len):
             if not pred.index.equals(y.index[origin : origin + pred_len]):
                 raise RuntimeError(f"forecast index {pred.index} is not the test rows'")
             preds.append(np.asarray(pred, dtype="float64"))
-    return preds
+    return np.asarray(preds)
 
 
 def _table(rows):

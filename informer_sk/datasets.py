@@ -8,6 +8,7 @@ features and the future index of a forecast.
 __all__ = ["load_ett", "load_csv", "ETT_DATASETS"]
 
 import logging
+import re
 from importlib import resources
 
 import numpy as np
@@ -67,7 +68,7 @@ def load_ett(name="ETTh2", target=None):
         return load_csv(path, date_col="date", target=target, freq=freq)
 
 
-def load_csv(path, date_col="date", target=None, freq=None, sep=","):
+def load_csv(path, date_col="date", target=None, freq=None, sep=",", decimal="."):
     """Load a time series CSV as an sktime-ready frame.
 
     Parameters
@@ -85,6 +86,9 @@ def load_csv(path, date_col="date", target=None, freq=None, sep=","):
         it from the timestamps with ``pd.infer_freq``.
     sep : str, default=","
         The field separator, e.g. ``";"`` or ``"\\t"``.
+    decimal : str, default="."
+        The decimal mark of the numbers, one character: ``","`` for CSVs written with
+        decimal commas, which usually separate their fields with ``sep=";"``.
 
     Returns
     -------
@@ -97,8 +101,9 @@ def load_csv(path, date_col="date", target=None, freq=None, sep=","):
         If the file is empty or not CSV text, the date column or a target column is
         missing, the dates cannot be parsed, a timestamp repeats, a target column is not
         numeric, a column of numbers has cells that are not numbers (which, row and
-        value are named), or the frequency cannot be inferred (or the timestamps do not
-        follow the given ``freq``).
+        value are named; a column written with the other decimal mark is named as
+        such), the frequency cannot be inferred (or the timestamps do not follow the
+        given ``freq``), or ``decimal`` is not one character.
     OSError
         If the file cannot be opened (``FileNotFoundError``, ``PermissionError``, ...).
 
@@ -110,8 +115,16 @@ def load_csv(path, date_col="date", target=None, freq=None, sep=","):
     >>> y = load_csv(csv, target="load")
     >>> y.index.freqstr, y.tolist()
     ('D', [1.0, 3.0, 2.0])
+
+    A CSV with decimal commas:
+
+    >>> csv = io.StringIO("date;load\\n2024-01-01;1,5\\n2024-01-02;2,25\\n2024-01-03;3\\n")
+    >>> load_csv(csv, target="load", sep=";", decimal=",").tolist()
+    [1.5, 2.25, 3.0]
     """
-    data = _read(path, sep)
+    if not isinstance(decimal, str) or len(decimal) != 1:
+        raise ValueError(f"decimal={decimal!r} must be one character, e.g. '.' or ','")
+    data = _read(path, sep, decimal)
     if date_col not in data.columns:
         raise ValueError(
             f"date_col={date_col!r} is not a column of {path}; "
@@ -125,7 +138,7 @@ def load_csv(path, date_col="date", target=None, freq=None, sep=","):
         ) from err
     data = data.drop(columns=date_col)
     # checked before sorting, so that the rows named are the file's
-    columns = _select_columns(data, target, path, index)
+    columns = _select_columns(data, target, path, index, decimal)
     data = data.set_axis(index, axis=0).sort_index()
 
     duplicated = data.index[data.index.duplicated()]
@@ -143,10 +156,10 @@ def load_csv(path, date_col="date", target=None, freq=None, sep=","):
     return values
 
 
-def _read(path, sep):
+def _read(path, sep, decimal):
     """The CSV as read by pandas, with pandas' parse errors said in this file's terms."""
     try:
-        return pd.read_csv(path, sep=sep, float_precision="round_trip")
+        return pd.read_csv(path, sep=sep, decimal=decimal, float_precision="round_trip")
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path} is empty: a CSV needs a header row and data rows") from None
     except pd.errors.ParserError as err:
@@ -168,19 +181,21 @@ def _separator_hint(columns, date_col, sep):
     return ""
 
 
-def _select_columns(data, target, path, dates):
+def _select_columns(data, target, path, dates, decimal):
     """Column names picked by ``target``, checked to exist and to be numeric.
 
     A text column whose cells are mostly numbers is a column of numbers with a typo
-    or a marker in it: it is reported (with the bad cells) rather than dropped, or
-    the data a user meant to forecast would silently go missing.
+    or a marker in it, and one whose cells are all numbers with the other decimal
+    mark is a column of numbers read with the wrong ``decimal``: both are reported
+    rather than dropped, or the data a user meant to forecast would silently go
+    missing.
     """
     if target is None:
         # bool is numeric to pandas but not a series to forecast
         columns = [c for c in data.columns if _is_numeric(data[c])]
         for c in data.columns:
             if c not in columns and not pd.api.types.is_bool_dtype(data[c]):
-                _check_numbers(data[c], path, dates)
+                _check_numbers(data[c], path, dates, decimal)
         if not columns:
             raise ValueError(f"{path} has no numeric column besides the dates")
         return columns
@@ -195,7 +210,7 @@ def _select_columns(data, target, path, dates):
         )
     non_numeric = [c for c in columns if not _is_numeric(data[c])]
     for c in non_numeric:
-        _check_numbers(data[c], path, dates)
+        _check_numbers(data[c], path, dates, decimal)
     if non_numeric:
         raise ValueError(
             f"target column(s) {non_numeric} of {path} are not numeric "
@@ -208,20 +223,64 @@ def _is_numeric(column):
     return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
 
-def _check_numbers(column, path, dates, shown=5):
-    """Raise naming the cells that are not numbers when most of ``column``'s are."""
+def _check_numbers(column, path, dates, decimal, shown=5):
+    """Raise naming the cells that are not numbers when most of ``column``'s are.
+
+    ``column`` holds the file's text, since pandas could not read it as numbers. When
+    every cell is a number written with the other decimal mark, that mark is the fix.
+    """
     filled = column.notna().to_numpy()
-    rows = np.flatnonzero(filled & pd.to_numeric(column, errors="coerce").isna().to_numpy())
-    if not len(rows) or 2 * len(rows) > filled.sum():
-        return  # no bad cell, or a text column: not a series to forecast
-    cells = ", ".join(
-        f"{column.iloc[i]!r} on data row {i + 1} ({dates.name} {dates[i]})"
-        for i in rows[:shown]
-    )
+    text = column.astype("string")
+    rows = np.flatnonzero(filled & _as_numbers(text, decimal).isna().to_numpy())
+    if not len(rows):
+        return
+    for mark in (".", ","):
+        if mark != decimal and _all_numbers_with(text[filled], mark):
+            raise ValueError(
+                f"column {column.name!r} of {path} holds numbers written with the "
+                f"decimal mark {mark!r}, e.g. {_cells(column, rows, dates, 1)}, but "
+                f"decimal={decimal!r}: pass decimal={mark!r}"
+            )
+    if 2 * len(rows) > filled.sum():
+        return  # a text column: not a series to forecast
     more = f" and {len(rows) - shown} more" if len(rows) > shown else ""
     raise ValueError(
         f"column {column.name!r} of {path} holds numbers but {len(rows)} cell(s) are "
-        f"not numbers: {cells}{more}; correct them, or empty them and fill the gaps"
+        f"not numbers: {_cells(column, rows, dates, shown)}{more}; correct them, or "
+        "empty them and fill the gaps"
+    )
+
+
+def _cells(column, rows, dates, shown):
+    """The first ``shown`` of ``column``'s cells at ``rows``, with their file row and date."""
+    return ", ".join(
+        f"{column.iloc[i]!r} on data row {i + 1} ({dates.name} {dates[i]})"
+        for i in rows[:shown]
+    )
+
+
+def _as_numbers(text, decimal):
+    """``text`` as numbers read with the decimal mark ``decimal``; NaN where not one."""
+    if decimal != ".":
+        # a "." is no decimal mark here, so a cell holding one is no number to pandas
+        text = text.where(~text.str.contains(".", regex=False)).str.replace(
+            decimal, ".", regex=False
+        )
+    return pd.to_numeric(text, errors="coerce")
+
+
+def _all_numbers_with(text, mark):
+    """Whether every cell of ``text`` is a number with decimal mark ``mark``, one using it.
+
+    Only then would reading the file with ``decimal=mark`` make the column numbers:
+    a cell that is a number with the other mark, or no number at all, would still be
+    text.
+    """
+    digits = r"[+-]?(?:\d+(?:{m}\d*)?|{m}\d+)(?:[eE][+-]?\d+)?".format(m=re.escape(mark))
+    return (
+        len(text) > 0
+        and bool(text.str.fullmatch(r"\s*" + digits + r"\s*").all())
+        and bool(text.str.contains(mark, regex=False).any())
     )
 
 

@@ -1,6 +1,7 @@
 """Tests for the main job, run through ``cli.main`` on a small synthetic CSV."""
 
 import argparse
+import copy
 import os
 
 import numpy as np
@@ -114,6 +115,7 @@ def _no_training(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("the main job trained")
 
+    monkeypatch.setattr(cli, "_backtest", fail)
     monkeypatch.setattr(cli, "_rolling_forecasts", fail)
 
 
@@ -217,7 +219,7 @@ def test_main_missing_target_column(csv_path, capsys):
 @pytest.mark.parametrize("flag", ["--date_col", "--date-col"])
 def test_main_missing_date_column(csv_path, capsys, flag):
     err = _exit_message(capsys, ["--data", str(csv_path), flag, "when"] + TINY)
-    assert "date_col='when' is not a column" in err
+    assert "--date_col 'when' is not a column" in err
 
 
 def test_main_missing_data_file(tmp_path, capsys):
@@ -302,7 +304,95 @@ def test_main_wrong_sep_suggests_the_right_one(tmp_path, capsys):
     path = tmp_path / "semicolon.csv"
     _frame(N_ROWS).to_csv(path, index=False, sep=";")
     err = _exit_message(capsys, ["--data", str(path)] + TINY)
-    assert "the header splits on ';': pass sep=';'" in err
+    assert "the header splits on ';': pass --sep ';'" in err
+
+
+def _european(path):
+    """``_frame`` written as a European spreadsheet writes it: ';' between fields, ',' decimals."""
+    _frame(N_ROWS).to_csv(path, index=False, sep=";", decimal=",")
+    return path
+
+
+def test_decimal_reaches_the_loader(tmp_path):
+    path = _european(tmp_path / "european.csv")
+    args = cli.build_parser().parse_args(["--data", str(path), "--sep", ";", "--decimal", ","])
+    frame, _, _ = cli._load_frame(args)
+    expected = _frame(N_ROWS).set_index("date")
+    np.testing.assert_allclose(frame.to_numpy(), expected.to_numpy(), rtol=1e-15)
+
+
+@pytest.mark.parametrize("target", [[], ["--target", "load"]])
+def test_main_decimal_commas_suggest_the_decimal_flag(tmp_path, capsys, monkeypatch, target):
+    # before, the decimal-comma columns were dropped as text: no numeric column was left
+    _no_training(monkeypatch)
+    path = _european(tmp_path / "european.csv")
+    err = _exit_message(capsys, ["--data", str(path), "--sep", ";"] + target + TINY)
+    assert "holds numbers written with the decimal mark ','" in err
+    assert "but --decimal '.': pass --decimal ','" in err
+
+
+def test_main_no_decimal_advice_for_a_text_cell(tmp_path, capsys, monkeypatch):
+    _no_training(monkeypatch)
+    frame = _frame(N_ROWS)
+    frame["load"] = frame["load"].map(lambda v: str(v).replace(".", ","))
+    frame.loc[3, "load"] = "oops"
+    path = tmp_path / "typo.csv"
+    frame.to_csv(path, index=False, sep=";", decimal=",")
+    argv = ["--data", str(path), "--sep", ";", "--target", "load"]
+    # read with '.', 'load' is text; --decimal ',' would not make 'oops' a number
+    err = _exit_message(capsys, argv + TINY)
+    assert "target column(s) ['load']" in err and "are not numeric" in err
+    assert "--decimal" not in err
+    err = _exit_message(capsys, argv + ["--decimal", ","] + TINY)
+    assert "1 cell(s) are not numbers: 'oops' on data row 4" in err
+    assert "--decimal" not in err
+
+
+def test_bad_decimal_flag(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--decimal", ",,"])
+    assert exit_info.value.code == 2
+    assert "',,' is not one character" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("features", ["S", "MS"])
+def test_backtest_equals_update_and_predict_at_the_origins(tmp_path, features):
+    frame = _frame(N_ROWS)
+    if features == "MS":
+        frame.loc[N_ROWS - PRED_LEN :, "load"] = np.nan  # the covariates' future
+    path = tmp_path / "data.csv"
+    frame.to_csv(path, index=False)
+    argv = ["--data", str(path), "--features", features, "--target", "load"]
+    args = cli.build_parser().parse_args(argv + TINY)
+    job = cli._prepare(args)
+    y, X = job.y, job.X
+    model = cli.build_model(args, job.validation_size)
+    preds = cli._backtest(model, y, X, job.n_fit, job.n_origins, PRED_LEN)
+    assert preds.shape == (job.n_origins * PRED_LEN, 1)
+    # what the main job did before: update(update_params=False) to an origin, predict
+    for k in (0, 1, job.n_origins - 1):
+        origin = job.n_fit + k * PRED_LEN
+        moved = copy.deepcopy(model)
+        if k:
+            moved.update(y.iloc[job.n_fit : origin], X=cli._rows(X, job.n_fit, origin),
+                         update_params=False)  # fmt: skip
+        expected = moved.predict(X=cli._rows(X, origin, origin + PRED_LEN))
+        np.testing.assert_allclose(
+            preds[k * PRED_LEN : (k + 1) * PRED_LEN, 0], expected.to_numpy(), rtol=1e-5, atol=1e-6
+        )
+
+
+def test_header_names_data_model_and_split(csv_path):
+    args = cli.build_parser().parse_args(["--data", str(csv_path), "--threads", "2"] + TINY)
+    job = cli._prepare(args)
+    header = cli._header(args, job, cli.build_model(args, job.validation_size))
+    assert header[0].startswith(f"Data: {csv_path}, 300 rows, 2024-01-01 00:00:00 .. ")
+    assert header[1] == (
+        "Model: InformerForecaster(d_ff=32, d_model=16, label_len=12, learning_rate=0.001, "
+        "n_heads=2, random_state=0, seq_len=24, train_epochs=1, "
+        f"validation_size={job.validation_size!r}); 2 torch thread(s)"
+    )
+    assert header[2].startswith("Fit on rows [0, 240) (30 of them for early stopping)")
 
 
 def test_version(capsys):
@@ -395,7 +485,7 @@ def test_main_device_that_is_no_name(capsys):
 def test_device_reaches_the_forecaster(device):
     cli.check_device(device)
     args = cli.build_parser().parse_args(["--device", device])
-    assert cli._make_informer(args, 0.1).get_params()["device"] == device
+    assert cli.build_model(args, 0.1).get_params()["device"] == device
 
 
 def test_main_forecaster_setting_error_is_one_line(csv_path, capsys, monkeypatch):
@@ -417,7 +507,7 @@ def test_main_stops_cleanly_during_training(
     def stop(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(cli, "_rolling_forecasts", stop)
+    monkeypatch.setattr(cli, "_backtest", stop)
     output = tmp_path / "forecast.csv"
     err = _exit_message(capsys, ["--data", str(csv_path), "--output", str(output)], code)
     assert err.startswith(message)
@@ -513,11 +603,11 @@ def test_help_names_the_original_flags(capsys):
 
 
 def test_revin_and_residual_sp_flags_reach_the_forecaster():
-    plain = cli._make_informer(cli.build_parser().parse_args([]), 0.1).get_params()
+    plain = cli.build_model(cli.build_parser().parse_args([]), 0.1).get_params()
     assert plain["revin"] is False and plain["residual_sp"] is None
     args = cli.build_parser().parse_args(["--revin", "--residual_sp", "24"])
-    params = cli._make_informer(args, 0.1).get_params()
+    params = cli.build_model(args, 0.1).get_params()
     assert params["revin"] is True and params["residual_sp"] == 24 and params["residual_periods"] == 1
     for value, expected in (("auto", "auto"), ("3", 3)):
         args = cli.build_parser().parse_args(["--residual_sp", "24", "--residual_periods", value])
-        assert cli._make_informer(args, 0.1).get_params()["residual_periods"] == expected
+        assert cli.build_model(args, 0.1).get_params()["residual_periods"] == expected

@@ -251,3 +251,65 @@ def test_load_csv_ragged_rows(tmp_path):
 def test_load_csv_missing_file_is_os_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         load_csv(tmp_path / "absent.csv")
+
+
+# a European CSV: fields separated by ";", decimal commas, one integer-valued column
+EUROPEAN = """\
+date;load;temp
+2024-01-01 00:00;1,5;10
+2024-01-01 01:00;2,25;11
+2024-01-01 02:00;-0,5e1;12
+2024-01-01 03:00;4;13
+"""
+
+
+def test_load_csv_decimal_comma(tmp_path):
+    y = load_csv(_write(tmp_path, EUROPEAN), sep=";", decimal=",")
+    assert list(y.columns) == ["load", "temp"]
+    assert y["load"].tolist() == [1.5, 2.25, -5.0, 4.0]
+
+
+@pytest.mark.parametrize("target", [None, "load"])
+def test_load_csv_decimal_commas_read_with_a_point_suggest_decimal_comma(tmp_path, target):
+    # before, target=None dropped 'load' as a text column and kept only 'temp'
+    with pytest.raises(ValueError) as err:
+        load_csv(_write(tmp_path, EUROPEAN), sep=";", target=target)
+    assert str(err.value).startswith("column 'load' of ")
+    assert "numbers written with the decimal mark ','" in str(err.value)
+    assert "'1,5' on data row 1 (date 2024-01-01 00:00:00)" in str(err.value)
+    assert str(err.value).endswith("but decimal='.': pass decimal=','")
+    # the advice, followed, reads the file
+    assert load_csv(_write(tmp_path, EUROPEAN), sep=";", decimal=",", target="load").size == 4
+
+
+def test_load_csv_decimal_points_read_with_a_comma_suggest_decimal_point(tmp_path):
+    path = _write(tmp_path, HOURLY.replace(",", ";"))
+    with pytest.raises(ValueError, match=re.escape("but decimal=',': pass decimal='.'")):
+        load_csv(path, sep=";", decimal=",", target="load")
+
+
+@pytest.mark.parametrize(
+    ("cells", "bad"),
+    [(["1,5", "2.5", "3", "4"], "'2.5' on data row 2"),  # both marks: neither reads it all
+     (["1,5", "oops", "3", "4"], "'oops' on data row 2")],  # a typo besides
+)  # fmt: skip
+def test_load_csv_no_decimal_advice_where_it_would_not_read_the_column(tmp_path, cells, bad):
+    text = "date;v\n" + "".join(f"2024-01-0{d + 1};{c}\n" for d, c in enumerate(cells))
+    for decimal in (".", ","):
+        with pytest.raises(ValueError, match="cell\\(s\\) are not numbers") as err:
+            load_csv(_write(tmp_path, text), sep=";", decimal=decimal)
+        assert "pass decimal" not in str(err.value)
+    assert bad in str(err.value)  # the bad cell read with decimal=","
+
+
+def test_load_csv_quoted_decimal_commas_in_a_comma_separated_file(tmp_path):
+    path = _write(tmp_path, 'date,v\n2024-01-01,"1,5"\n2024-01-02,2\n2024-01-03,3\n')
+    with pytest.raises(ValueError, match="pass decimal=','"):
+        load_csv(path)
+    assert load_csv(path, decimal=",")["v"].tolist() == [1.5, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("decimal", ["", ",,", 1])
+def test_load_csv_bad_decimal(tmp_path, decimal):
+    with pytest.raises(ValueError, match="must be one character"):
+        load_csv(_write(tmp_path, HOURLY), decimal=decimal)
