@@ -149,8 +149,8 @@ class InformerForecaster(BaseForecaster):
         network reads and emits one target channel, exogenous ``X`` is shared by all
         columns, and every (series, column) is scaled with its own statistics. It
         suits many columns (the original's ``--features M``); it trains on every
-        window of every column, so an epoch costs as many passes as ``y`` has
-        columns. Forecasts, intervals and ``predict_windows`` come back in the
+        window of every column, so with C columns an epoch holds C times the
+        windows, each univariate. Forecasts, intervals and ``predict_windows`` come back in the
         columns and index of ``y``, as without it. ``y`` with one column gives the
         same forecasts as without it. After ``pretrain``, ``fit`` takes any
         columns (each is a series the network reads alone); ``update`` and
