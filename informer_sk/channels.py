@@ -9,7 +9,14 @@ per column (:func:`repeat_for_channels`). Forecasts come back one column per cha
 (:func:`from_channels`), in the index and columns of the user's ``y``.
 """
 
-__all__ = ["CHANNEL", "TARGET", "fitted_columns", "from_channels", "repeat_for_channels", "to_channels"]
+__all__ = [
+    "CHANNEL",
+    "TARGET",
+    "fitted_columns",
+    "from_channels",
+    "repeat_for_channels",
+    "to_channels",
+]
 
 import pandas as pd
 

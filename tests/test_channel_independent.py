@@ -10,9 +10,9 @@ in the same order, so the forecasts must agree to float tolerance.
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SMALL, hourly, panel
 
 from informer_sk import InformerForecaster
+from tests.conftest import SMALL, hourly, panel
 
 N = 24 * 5  # rows of the fitted stretch: about a hundred windows per column
 FH = [1, 2, 3]
