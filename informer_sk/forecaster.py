@@ -30,6 +30,7 @@ from informer_sk import _checks
 from informer_sk._params import FINE_TUNING_PARAMS, HEADS, check_params, levels, pretrain_pred_len
 from informer_sk._persistence import dump_state, load_state
 from informer_sk.calendar import calendar_spec
+from informer_sk.channels import TARGET, fitted_columns, from_channels, repeat_for_channels, to_channels
 from informer_sk.inference import forecast_windows
 from informer_sk.nn import Informer, InformerConfig
 from informer_sk.outputs import check_alpha_in_range, check_finite, to_user_scale
@@ -142,11 +143,24 @@ class InformerForecaster(BaseForecaster):
         Fraction of the training series, at its end, whose windows decide early
         stopping; the best epoch's weights are kept. 0 trains every epoch. For a
         panel, the same fraction at the end of every series.
+    channel_independent : bool, default=False
+        Forecast every column of ``y`` as its own univariate series with one shared
+        network (as PatchTST and DLinear do), instead of all columns jointly: the
+        network reads and emits one target channel, exogenous ``X`` is shared by all
+        columns, and every (series, column) is scaled with its own statistics. It
+        suits many columns (the original's ``--features M``); it trains on every
+        window of every column, so with C columns an epoch holds C times the
+        windows, each univariate. Forecasts, intervals and ``predict_windows`` come back in the
+        columns and index of ``y``, as without it. ``y`` with one column gives the
+        same forecasts as without it. After ``pretrain``, ``fit`` takes any
+        columns (each is a series the network reads alone); ``update`` and
+        ``predict_windows`` need those passed to ``fit``.
     series_embedding : bool, default=False
         For a panel or hierarchy: learn a vector per series, added to the inputs of
         encoder and decoder, so the global network can tell the series apart. A
         series it was not trained on (zero-shot, after ``pretrain``) gets the mean
-        of the learned vectors.
+        of the learned vectors. With ``channel_independent=True``, one vector per
+        (series, column), so also per column of a single series.
     fine_tune_epochs : int, default=2
         After ``pretrain``: epochs that ``fit`` trains the pretrained network on the
         new series, with validation and early stopping as in training. 0 does not
@@ -229,7 +243,10 @@ class InformerForecaster(BaseForecaster):
         pretrain's ``fh`` after ``pretrain``).
     y_scaler_, X_scaler_ : StandardScaler, or dict of them for a panel
         Scaling statistics of the target and exogenous columns (None without
-        ``X``); for a panel or hierarchy one per series, keyed by the series.
+        ``X``); for a panel or hierarchy one per series, keyed by the series. With
+        ``channel_independent=True`` always a dict, one per (series, column), keyed
+        by the column for a single series and by the series key followed by the
+        column for a panel; each ``y_scaler_`` holds one column's statistics.
     pretrained_network_ : informer_sk.nn.Informer
         After ``pretrain``: the network trained on the panel, which ``fit`` copies
         and fine-tunes. Kept by refits and by sktime's ``clone``.
@@ -237,7 +254,8 @@ class InformerForecaster(BaseForecaster):
         After ``pretrain``: its loss history.
     pretrained_data_ : dict
         After ``pretrain``: target and exogenous columns, frequency, and the series
-        embedding's row of every pretraining series.
+        embedding's row of every pretraining series (of every (series, column) with
+        ``channel_independent=True``).
     quantiles_ : tuple of float
         With ``loss="quantile"``, the sorted levels the network emits; else ().
 
@@ -329,6 +347,7 @@ class InformerForecaster(BaseForecaster):
         patience=3,
         lradj="type1",
         validation_size=0.2,
+        channel_independent=False,
         series_embedding=False,
         fine_tune_epochs=2,
         scale=True,
@@ -366,6 +385,7 @@ class InformerForecaster(BaseForecaster):
         self.patience = patience
         self.lradj = lradj
         self.validation_size = validation_size
+        self.channel_independent = channel_independent
         self.series_embedding = series_embedding
         self.fine_tune_epochs = fine_tune_epochs
         self.scale = scale
@@ -521,7 +541,10 @@ class InformerForecaster(BaseForecaster):
             changes. On any error the forecaster keeps its previous state.
         """
         if self.is_fitted and not self._is_vectorized:
-            check_update_series(y, X, self._contexts, self._freq)
+            y_series, X_series = y, X
+            if self.channel_independent and isinstance(y, (pd.Series, pd.DataFrame)):
+                y_series, X_series = self._as_channels(y, X, "update")
+            check_update_series(y_series, X_series, self._contexts, self._freq)
         with self._runtime(), _restored_on_error(self):
             return super().update(y, X=X, update_params=update_params)
 
@@ -645,9 +668,12 @@ class InformerForecaster(BaseForecaster):
             if self.network_.config.head == "quantile":
                 check_alpha_in_range(alpha, self.network_.config.quantiles)
             kind = "quantiles"
+        if self.channel_independent:
+            y, X = self._as_channels(y, X, "predict_windows")
         with self._runtime():
-            return windows_frame(self, y, X, start=start, step=step, steps=steps, kind=kind,
-                                 alpha=alpha)  # fmt: skip
+            frame = windows_frame(self, y, X, start=start, step=step, steps=steps, kind=kind,
+                                  alpha=alpha)  # fmt: skip
+        return from_channels(frame) if self.channel_independent else frame
 
     def _fit(self, y, X, fh):
         """Fit one network to the training windows of every series of ``y`` (and ``X``).
@@ -670,11 +696,14 @@ class InformerForecaster(BaseForecaster):
         """
         pred_len = int(fh.to_relative(self.cutoff)[-1])
         pretrained = getattr(self, "pretrained_network_", None)
+        y_columns = list(y.columns)
+        if self.channel_independent:
+            y, X = to_channels(y), repeat_for_channels(X, y_columns)
         if pretrained is None:
             fitted = self._train(y, X, pred_len, None, self.train_epochs, {})
         else:
-            y, X = match_pretrained(y, X, pred_len, self.pretrained_data_, pretrained.config)
-            data = self.pretrained_data_
+            data = self._pretrained_data()
+            y, X = match_pretrained(y, X, pred_len, data, pretrained.config)
             fitted = self._train(y, X, pretrained.config.pred_len, pretrained,
                                  self.fine_tune_epochs, data["series_ids"], data["freq"])  # fmt: skip
         network = fitted.network
@@ -698,6 +727,7 @@ class InformerForecaster(BaseForecaster):
         self._freq = fitted.freq
         self._contexts = contexts
         self._index_names = list(y.index.names)
+        self._y_columns = y_columns
         return self
 
     def _predict(self, fh, X):
@@ -814,6 +844,8 @@ class InformerForecaster(BaseForecaster):
         epochs at the current scaling, on the windows whose targets hold a point
         newer than the series' previous last point, of every series of ``y``.
         """
+        if self.channel_independent:
+            y, X = self._as_channels(y, X, "update")
         X_parts = dict(split_panel(X)) if X is not None else {}
         contexts = dict(self._contexts)
         keep = self.seq_len + self.pred_len_ - 1
@@ -869,11 +901,14 @@ class InformerForecaster(BaseForecaster):
         self
         """
         pred_len = pretrain_pred_len(fh)
+        y_columns = list(y.columns)
+        if self.channel_independent:
+            y, X = to_channels(y), repeat_for_channels(X, y_columns)
         fitted = self._train(y, X, pred_len, None, self.train_epochs, {})
         self.pretrained_network_ = fitted.network
         self.pretrained_history_ = fitted.history
         self.pretrained_data_ = {
-            "y_columns": list(y.columns),
+            "y_columns": y_columns,
             "X_columns": None if X is None else list(X.columns),
             "freq": fitted.freq,
             "series_ids": fitted.series_ids,
@@ -895,8 +930,10 @@ class InformerForecaster(BaseForecaster):
                 f"was pretrained for {pretrained.config.pred_len}; pass the same fh (or "
                 "none) to pretrain further, or pretrain a new forecaster for another fh."
             )
-        y, X = match_pretrained(y, X, pred_len, self.pretrained_data_, pretrained.config)
-        data = self.pretrained_data_
+        if self.channel_independent:
+            y, X = to_channels(y), repeat_for_channels(X, list(y.columns))
+        data = self._pretrained_data()
+        y, X = match_pretrained(y, X, pred_len, data, pretrained.config)
         fitted = self._train(y, X, pred_len, pretrained, self.train_epochs,
                              data["series_ids"], data["freq"])  # fmt: skip
         self.pretrained_network_ = fitted.network
@@ -932,6 +969,7 @@ class InformerForecaster(BaseForecaster):
             {**small, "attn": "full", "embed": "fixed", "distil": False, "activation": "relu",
              "series_embedding": True, "fine_tune_epochs": 0, "loss": "normal"},  # fmt: skip
             {**small, "loss": "quantile", "revin": True, "residual_sp": 2},
+            {**small, "channel_independent": True, "series_embedding": True, "loss": "quantile"},
         ]
 
     # the estimator's delegation: below, each method hands one step of the pipeline to
@@ -1020,6 +1058,8 @@ class InformerForecaster(BaseForecaster):
     def _network_output(self, fh, X):
         """The network's raw output for every series, from its last ``seq_len`` points."""
         steps = np.asarray(fh.to_relative(self.cutoff), dtype=int) - 1
+        if self.channel_independent:
+            X = repeat_for_channels(X, self._y_columns)
         X_parts = dict(split_panel(X)) if X is not None else {}
         n_series = self.network_.config.n_series
         pasts, futures, tensors = [], [], []
@@ -1057,7 +1097,7 @@ class InformerForecaster(BaseForecaster):
         """The forecasts ``kind`` of every series (see ``outputs.to_user_scale``) as a frame.
 
         Rows are the steps of ``fh`` of each series, in the panel form of ``y``;
-        columns those of ``y``, or ``columns``.
+        columns those of ``y`` (with the levels ``alpha`` for quantiles), or ``columns``.
         """
         out, pasts, futures, steps = output
         config, parts = self.network_.config, []
@@ -1065,10 +1105,16 @@ class InformerForecaster(BaseForecaster):
             y_past = pasts[i].to_numpy(np.float64)
             values = to_user_scale(out[i], kind, config, context, y_past, alpha)[steps]
             check_finite(values, self.scale, self.learning_rate)
+            names = pasts[i].columns
+            if kind == "quantiles":
+                names = pd.MultiIndex.from_product([names, alpha])
             frame = pd.DataFrame(values.reshape(len(steps), -1), index=futures[i][steps],
-                                 columns=pasts[i].columns if columns is None else columns)  # fmt: skip
+                                 columns=names)  # fmt: skip
             parts.append((key, frame))
-        return join_panel(parts, self._index_names)
+        frame = join_panel(parts, self._index_names)
+        if self.channel_independent:
+            frame = from_channels(frame)
+        return frame if columns is None else frame.set_axis(columns, axis=1)
 
     def _fine_tune(self, series, starts):
         network = copy.deepcopy(self.network_)  # train a copy: an error keeps the old
@@ -1080,6 +1126,21 @@ class InformerForecaster(BaseForecaster):
             )
         self.network_ = network
         self.history_ = self.history_ + history
+
+    def _as_channels(self, y, X, method):
+        """With ``channel_independent``: the fitted columns of ``y`` as univariate series."""
+        frame = _checks.as_frame(y)
+        y = fitted_columns(y if frame is None else frame, self._y_columns, method)
+        return to_channels(y), repeat_for_channels(X, self._y_columns)
+
+    def _pretrained_data(self):
+        """``pretrained_data_`` as ``match_pretrained`` reads it.
+
+        With ``channel_independent`` every column is a series with the one target
+        column, so ``fit`` may pass other columns than ``pretrain``.
+        """
+        data = self.pretrained_data_
+        return {**data, "y_columns": [TARGET]} if self.channel_independent else data
 
     def _training_settings(self, epochs):
         """The fit loop's hyperparameters, shared by fit, pretrain and fine-tuning."""
