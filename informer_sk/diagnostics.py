@@ -494,6 +494,12 @@ def _fitted_params(forecaster):
             f"{type(forecaster).__name__} is not fitted yet; call fit before the "
             "diagnostics."
         )
+    if getattr(forecaster, "channel_independent", False):
+        raise ValueError(
+            "The attention diagnostics read one multivariate series, but this forecaster "
+            "is channel_independent: its network reads each column as its own series. "
+            "Fit it with channel_independent=False, or on one column, to inspect."
+        )
     if isinstance(forecaster.y_scaler_, dict):
         raise ValueError(
             "The attention diagnostics read one series with the scaling it was fitted "

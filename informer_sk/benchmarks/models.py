@@ -598,7 +598,7 @@ def _nf_informer(setting, seed):
 MODELS = {
     "informer-prob": (_informer("prob"), True, None, "InformerForecaster, ProbSparse attention"),
     "informer-full": (_informer("full"), True, None, "InformerForecaster, full attention"),
-    "informer-ci": (_informer_channel_independent, True, None, "InformerForecaster, ProbSparse, columns as a panel"),
+    "informer-ci": (_informer_channel_independent, True, None, "InformerForecaster, ProbSparse, channel_independent=True"),
     "naive": (_naive("last"), False, None, "naive last value"),
     "seasonal-naive": (_naive("seasonal"), False, None, "seasonal naive (sp = one day)"),
     "seasonal-mean": (_seasonal_mean, False, None, "mean of the last k days, k picked on validation"),
