@@ -498,7 +498,7 @@ def _fitted_params(forecaster):
         raise ValueError(
             "The attention diagnostics read one multivariate series, but this forecaster "
             "is channel_independent: its network reads each column as its own series. "
-            "Fit it with channel_independent=False, or on one column, to inspect."
+            "Fit it with channel_independent=False to inspect."
         )
     if isinstance(forecaster.y_scaler_, dict):
         raise ValueError(

@@ -20,6 +20,7 @@ from informer_sk.diagnostics import (
     sparsity_distribution,
 )
 from tests.conftest import SMALL as _SMALL
+from tests.conftest import hourly
 
 try:  # the figures need the plot extra; the data do not
     import matplotlib
@@ -351,3 +352,10 @@ def test_a_figure_without_matplotlib_says_how_to_get_it(fitted, monkeypatch):
     with pytest.raises(ImportError, match=r"informer-sk\[plot\].*plot=False"):
         loss_history(fitted)
     assert len(loss_history(fitted, plot=False)[0]) == 1
+
+
+def test_a_channel_independent_forecaster_is_refused_by_name():
+    y = hourly(24 * 8, n_columns=2)
+    forecaster = InformerForecaster(**{**SMALL, "channel_independent": True}).fit(y, fh=[1, 2])
+    with pytest.raises(ValueError, match="channel_independent"):
+        attention_map(forecaster, y, plot=False)
