@@ -390,6 +390,8 @@ class InformerEnsemble(_HeterogenousMetaEstimator, BaseForecaster):
         self
         """
         steps = np.asarray(fh.to_relative(self.cutoff), dtype=int)
+        # checked before any training: the weights need a validation window
+        n_train = _training_rows(y, self.validation_size, steps.max()) if self.validation_size else None
         candidates = self._candidates(y)
         fitted = []
         for name, candidate in candidates:
@@ -399,7 +401,7 @@ class InformerEnsemble(_HeterogenousMetaEstimator, BaseForecaster):
             fitted.append((name, candidate.fit(y, X=X, fh=fh)))
         names = [name for name, _ in fitted]
         if self.validation_size:
-            members, truth = _validation_forecasts([f for _, f in fitted], y, X, steps, self.validation_size)
+            members, truth = _validation_forecasts([f for _, f in fitted], y, X, steps, n_train)
             weights = simplex_weights(members, truth)
         else:
             weights = np.full(len(fitted), 1 / len(fitted))
@@ -438,7 +440,7 @@ class InformerEnsemble(_HeterogenousMetaEstimator, BaseForecaster):
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
-        """Return a small, fast configuration for sktime's estimator checks.
+        """Return small, fast configurations for sktime's estimator checks.
 
         Parameters
         ----------
@@ -446,19 +448,22 @@ class InformerEnsemble(_HeterogenousMetaEstimator, BaseForecaster):
 
         Returns
         -------
-        dict
+        list of dict
         """
         small = dict(seq_len=4, label_len=2, d_model=8, n_heads=2, d_ff=16, train_epochs=1,
                      batch_size=8, learning_rate=1e-3, random_state=0, device="cpu")  # fmt: skip
-        # one configuration: sktime's suite takes minutes per configuration on a CPU;
-        # point forecasts and equal weights are tested in tests/test_ensemble.py
-        return {
-            "forecasters": [
-                ("quantile", InformerForecaster(**small, loss="quantile", revin=True)),
-                ("normal", InformerForecaster(**small, loss="normal", residual_sp=2)),
-            ],
-            "validation_size": 0.3,
-        }
+        # sktime's suite takes minutes per configuration on a CPU: the second has one
+        # candidate, for point forecasts and the equal weights of validation_size=0
+        return [
+            {
+                "forecasters": [
+                    ("quantile", InformerForecaster(**small, loss="quantile", revin=True)),
+                    ("normal", InformerForecaster(**small, loss="normal", residual_sp=2)),
+                ],
+                "validation_size": 0.3,
+            },
+            {"forecasters": [("point", InformerForecaster(**small))], "validation_size": 0},
+        ]
 
     def _check_params(self):
         """Raise for bad parameters or candidates, naming what is wrong and how to fix it."""
@@ -516,10 +521,11 @@ class InformerEnsemble(_HeterogenousMetaEstimator, BaseForecaster):
             freq = common_freq(series_parts(y, None))
             sp = None if freq == 1 else seasonal_period(freq)
             if sp is None:
+                source = "an integer index" if freq == 1 else f"frequency {freq.freqstr!r}"
                 warnings.warn(
-                    f"InformerEnsemble cannot infer a season length from y's frequency "
-                    f"({getattr(freq, 'freqstr', freq)!r}), so the recipe's second candidate "
-                    "forecasts without a seasonal residual; pass sp=<steps per season> to set one.",
+                    f"InformerEnsemble cannot infer a season length from y's {source}, so the "
+                    "recipe's second candidate forecasts without a seasonal residual; pass "
+                    "sp=<steps per season> to set one.",
                     stacklevel=5,  # the caller of fit
                 )
         return validated_recipe(sp, self.loss, self.random_state)
@@ -528,41 +534,51 @@ class InformerEnsemble(_HeterogenousMetaEstimator, BaseForecaster):
         return [name for name, f in self.forecasters_ if f.loss == "mse"]
 
 
-def _validation_forecasts(candidates, y, X, steps, validation_size):
+def _training_rows(y, validation_size, pred_len):
+    """``{series key: rows before its validation tail}``, as the candidates split them.
+
+    Raises unless some series' tail holds a window of ``pred_len`` steps.
+    """
+    n_train = {}
+    for key, y_i in split_panel(y):
+        n_train[key] = len(y_i) - int(round(validation_size * len(y_i)))
+    if all(len(y_i) - n_train[key] < pred_len for key, y_i in split_panel(y)):
+        longest = max(len(y_i) for _, y_i in split_panel(y))
+        least = np.ceil(pred_len / longest * 100) / 100
+        raise ValueError(
+            f"validation_size={validation_size} keeps fewer than max(fh)={pred_len} points "
+            "of y for validation, so no validation window fits to weigh the candidates by; "
+            f"raise validation_size to at least {least:g}, pass a longer series, or set "
+            "validation_size=0 for equal weights."
+        )
+    return n_train
+
+
+def _validation_forecasts(candidates, y, X, steps, n_train):
     """Every candidate's forecasts of the validation windows, and their truth.
 
     The windows are those whose origin is at or after the last training point of
-    their series (its last ``validation_size``-th is validation) and whose steps all
-    lie in ``y``, as the candidates' own early stopping; each column of each series
-    is divided by its standard deviation in ``y``.
+    their series (``n_train``, by series key) and whose steps all lie in ``y``, as
+    the candidates' own early stopping; each column of each series is divided by
+    its standard deviation in ``y``.
     """
     seq_len = max(f.seq_len for f in candidates)
-    trimmed, X_trimmed, first_origin, scale = [], [], {}, {}
+    trimmed, first_origin, scale = [], {}, {}
     for key, y_i in split_panel(y):
-        n_rows = len(y_i)
-        n_train = n_rows - int(round(validation_size * n_rows))
-        first = max(0, n_train - seq_len)  # the inputs of the first validation window
+        first = max(0, n_train[key] - seq_len)  # the inputs of the first validation window
         trimmed.append((key, y_i.iloc[first:]))
-        first_origin[key] = y_i.index[max(n_train - 1, 0)]
+        first_origin[key] = y_i.index[max(n_train[key] - 1, 0)]
         std = y_i.to_numpy(np.float64).std(axis=0)
         scale[key] = np.where(std > 0, std, 1.0)
     y_val = join_panel(trimmed, y.index.names)
     X_val = None if X is None else X.loc[y_val.index]
-    frames = [f.predict_windows(y_val, X_val, step=1, fh=steps) for f in candidates]
-    frames = _on_common_rows(frames)
+    frames = _on_common_rows([f.predict_windows(y_val, X_val, step=1, fh=steps) for f in candidates])
     index = frames[0].index
     keys = [None] * len(index) if index.nlevels == 2 else list(index.droplevel([-2, -1]))
     cutoffs = index.get_level_values("cutoff")
     kept = np.array([cutoff >= first_origin[key] for key, cutoff in zip(keys, cutoffs)])
-    if not kept.any():
-        raise ValueError(
-            f"validation_size={validation_size} leaves no validation window of max(fh)="
-            f"{steps.max()} steps in y; raise validation_size, pass a longer series, or set "
-            "validation_size=0 for equal weights."
-        )
     frames = [frame[kept] for frame in frames]
-    truth_index = frames[0].index.droplevel("cutoff")
-    truth = y.loc[truth_index].to_numpy(np.float64)
+    truth = y.loc[frames[0].index.droplevel("cutoff")].to_numpy(np.float64)
     divide = np.stack([scale[key] for key, k in zip(keys, kept) if k])
     members = [frame[y.columns].to_numpy(np.float64) / divide for frame in frames]
     return members, truth / divide

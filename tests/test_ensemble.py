@@ -202,6 +202,8 @@ def test_point_candidates_refuse_intervals(fitted):
         (dict(validation_size=1.0), r"validation_size=1.0 must be a number in \[0, 1\)"),
         (dict(sp=0), r"sp=0 must be a positive integer"),
         (dict(loss="pinball"), r"loss='pinball' must be one of"),
+        (dict(forecasters=[("a", InformerForecaster(validation_size=0.3))], validation_size=0.01),
+         r"validation_size=0.01 keeps fewer than max\(fh\)=6 points .* at least 0.03"),
     ],
 )  # fmt: skip
 def test_bad_parameters_raise_before_any_candidate_is_fitted(params, message, monkeypatch):
@@ -252,7 +254,7 @@ def test_the_recipe_infers_the_season_and_fits_two_candidates():
 def test_the_recipe_without_a_season_drops_the_residual_with_a_warning(monkeypatch):
     monkeypatch.setattr(ensemble_module, "RECIPE_SIZE", dict(d_model=16, n_heads=2, d_ff=32, train_epochs=1))
     y = hourly(24 * 10).reset_index(drop=True)  # an integer index: no frequency to read a season from
-    with pytest.warns(UserWarning, match="without a seasonal residual; pass sp="):
+    with pytest.warns(UserWarning, match="integer index, so the recipe's second candidate forecasts without a seasonal residual; pass sp="):
         ensemble = InformerEnsemble(random_state=0).fit(y, fh=FH)
     assert [f.residual_sp for _, f in ensemble.forecasters_] == [None, None]
     assert ensemble.forecasters_[1][1].learning_rate == 1e-4
