@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from sktime.base._meta import _HeterogenousMetaEstimator
-from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
+from sktime.forecasting.base import BaseForecaster
 
 from informer_sk.forecaster import InformerForecaster, _restored_on_error
 from informer_sk.series import common_freq, series_parts
@@ -27,7 +27,7 @@ from informer_sk.windows import join_panel, split_panel
 RECIPE_SIZE = dict(d_model=64, n_heads=4, d_ff=128, train_epochs=2, batch_size=64, learning_rate=1e-3)
 RECIPE_SEQ_LEN = 96
 _LOSSES = ("mse", "quantile", "normal")
-_DEFAULT_VALIDATION_SIZE = inspect.signature(InformerForecaster.__init__).parameters["validation_size"].default
+_DEFAULT_VALIDATION_SIZE = inspect.signature(InformerForecaster).parameters["validation_size"].default
 
 
 def seasonal_period(freq):
@@ -204,8 +204,9 @@ class InformerEnsemble(_HeterogenousMetaEstimator, BaseForecaster):
     -----
     The weights minimise the MSE of the weighted mean's point forecasts over every
     step of ``fh``, every column, every series and every validation window, each
-    column of each series divided by its standard deviation in ``y`` so that no
-    column's units dominate. ``update`` passes the new data to every candidate
+    column of each series divided by its standard deviation over the rows before
+    the validation tail, so that no column's units dominate (the accuracy
+    benchmark's standardised scale). ``update`` passes the new data to every candidate
     (which fine-tune with ``update_params=True``); the weights stay as fitted.
 
     Probabilistic forecasts, when every candidate has ``loss="quantile"`` or
@@ -257,7 +258,7 @@ class InformerEnsemble(_HeterogenousMetaEstimator, BaseForecaster):
     # the candidates keep the context they forecast from: the ensemble keeps no data
     _config = {"remember_data": False}
 
-    # _HeterogenousMetaEstimator's nested parameters (forecasters__<name>__<param>) and
+    # _HeterogenousMetaEstimator's nested parameters (<name>__<param>, as get_params names them) and
     # fitted parameters read these
     _steps_attr = "_forecasters"
     _steps_fitted_attr = "forecasters_"
@@ -490,7 +491,9 @@ class InformerEnsemble(_HeterogenousMetaEstimator, BaseForecaster):
         names = []
         for i, pair in enumerate(self.forecasters):
             if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str)):
-                raise ValueError(f"forecasters[{i}] is {pair!r}, not a (name, InformerForecaster) pair; {how}.")
+                raise ValueError(
+                    f"forecasters[{i}] is {pair!r}, not a (name, InformerForecaster) pair; {how}."
+                )
             name, forecaster = pair
             if not isinstance(forecaster, InformerForecaster):
                 raise ValueError(
@@ -560,7 +563,7 @@ def _validation_forecasts(candidates, y, X, steps, n_train):
     The windows are those whose origin is at or after the last training point of
     their series (``n_train``, by series key) and whose steps all lie in ``y``, as
     the candidates' own early stopping; each column of each series is divided by
-    its standard deviation in ``y``.
+    its standard deviation over the training rows (the benchmark's z-scale).
     """
     seq_len = max(f.seq_len for f in candidates)
     trimmed, first_origin, scale = [], {}, {}
@@ -568,7 +571,7 @@ def _validation_forecasts(candidates, y, X, steps, n_train):
         first = max(0, n_train[key] - seq_len)  # the inputs of the first validation window
         trimmed.append((key, y_i.iloc[first:]))
         first_origin[key] = y_i.index[max(n_train[key] - 1, 0)]
-        std = y_i.to_numpy(np.float64).std(axis=0)
+        std = y_i.iloc[: n_train[key]].to_numpy(np.float64).std(axis=0)
         scale[key] = np.where(std > 0, std, 1.0)
     y_val = join_panel(trimmed, y.index.names)
     X_val = None if X is None else X.loc[y_val.index]

@@ -66,7 +66,8 @@ def test_the_candidate_that_is_the_truth_gets_all_the_weight():
     assert ensemble.weights_["seasonal"] > 0.999
     # and with the names swapped the weight follows the candidate, not the position
     swapped = InformerEnsemble(
-        [("seasonal", InformerForecaster(**untrained, residual_sp=24)), ("plain", InformerForecaster(**untrained))]
+        [("seasonal", InformerForecaster(**untrained, residual_sp=24)),
+         ("plain", InformerForecaster(**untrained))]
     ).fit(y, fh=FH)
     assert swapped.weights_["seasonal"] > 0.999
 
@@ -74,7 +75,8 @@ def test_the_candidate_that_is_the_truth_gets_all_the_weight():
 def test_simplex_weights_recover_a_mix_and_stay_on_the_simplex():
     rng = np.random.default_rng(0)
     members = [rng.standard_normal((40, 3)) for _ in range(3)]
-    np.testing.assert_allclose(simplex_weights(members, 0.6 * members[0] + 0.4 * members[2]), [0.6, 0, 0.4], atol=1e-4)
+    truth = 0.6 * members[0] + 0.4 * members[2]
+    np.testing.assert_allclose(simplex_weights(members, truth), [0.6, 0, 0.4], atol=1e-4)
     weights = simplex_weights(members, -members[1])  # best without constraints: negative
     assert (weights >= 0).all() and weights.sum() == pytest.approx(1.0)
 
@@ -106,7 +108,8 @@ def test_predict_windows_equals_predict_at_every_origin(fitted):
         position = y.index.get_loc(cutoff)
         if position >= n_fit:
             moved.update(y.iloc[n_fit : position + 1], update_params=False)
-        np.testing.assert_allclose(pred.loc[cutoff].to_numpy(), moved.predict().to_numpy(), rtol=1e-5, atol=1e-6)
+        expected = moved.predict().to_numpy()
+        np.testing.assert_allclose(pred.loc[cutoff].to_numpy(), expected, rtol=1e-5, atol=1e-6)
 
 
 def test_predict_windows_keeps_the_origins_every_candidate_can_take():
@@ -133,7 +136,8 @@ def test_update_passes_through_and_keeps_the_weights(fitted):
     assert all(f.cutoff[0] == new.index[-1] for _, f in ensemble.forecasters_)
     assert [len(f.history_) for _, f in ensemble.forecasters_] == epochs
     (_, a), (_, b) = ensemble.forecasters_
-    pd.testing.assert_frame_equal(ensemble.predict(), weights["plain"] * a.predict() + weights["seasonal"] * b.predict())
+    expected = weights["plain"] * a.predict() + weights["seasonal"] * b.predict()
+    pd.testing.assert_frame_equal(ensemble.predict(), expected)
     ensemble.update(y.iloc[24 * 13 : 24 * 14], update_params=True)
     assert [len(f.history_) for _, f in ensemble.forecasters_] > epochs  # fine-tuned
     pd.testing.assert_series_equal(ensemble.weights_, weights)
@@ -142,7 +146,8 @@ def test_update_passes_through_and_keeps_the_weights(fitted):
 def test_validation_size_zero_gives_equal_weights_and_a_candidates_own_is_kept():
     y = hourly(24 * 10)
     ensemble = InformerEnsemble(
-        [("a", InformerForecaster(**TINY, validation_size=0.3)), ("b", InformerForecaster(**TINY, revin=True))],
+        [("a", InformerForecaster(**TINY, validation_size=0.3)),
+         ("b", InformerForecaster(**TINY, revin=True))],
         validation_size=0,
     ).fit(y, fh=FH)
     assert ensemble.weights_.tolist() == [0.5, 0.5]
@@ -167,7 +172,8 @@ def test_quantiles_are_the_weighted_mean_of_the_candidates(loss):
     w = ensemble.weights_
     alpha = [0.1, 0.5, 0.9]
     quantiles = ensemble.predict_quantiles(alpha=alpha)
-    expected = w["plain"] * a.predict_quantiles(alpha=alpha) + w["seasonal"] * b.predict_quantiles(alpha=alpha)
+    expected = (w["plain"] * a.predict_quantiles(alpha=alpha)
+                + w["seasonal"] * b.predict_quantiles(alpha=alpha))
     np.testing.assert_allclose(quantiles.to_numpy(), expected.to_numpy())
     assert list(quantiles.columns) == [("c0", 0.1), ("c0", 0.5), ("c0", 0.9)]
     interval = ensemble.predict_interval(coverage=0.8)
@@ -195,7 +201,8 @@ def test_point_candidates_refuse_intervals(fitted):
     [
         (dict(forecasters=[]), r"forecasters=\[\] holds no candidate"),
         (dict(forecasters=[("naive", "NaiveForecaster()")]), r"forecasters\[0\] \('naive'\) is a str"),
-        (dict(forecasters=[InformerForecaster()]), r"forecasters\[0\] is InformerForecaster\(\), not a \(name"),
+        (dict(forecasters=[InformerForecaster()]),
+         r"forecasters\[0\] is InformerForecaster\(\), not a \(name"),
         (dict(forecasters=[("a", InformerForecaster()), ("a", InformerForecaster(revin=True))]),
          r"names \['a'\] more than once"),
         (dict(forecasters=[("sp", InformerForecaster())]), r"named 'sp'"),
@@ -254,7 +261,8 @@ def test_the_recipe_infers_the_season_and_fits_two_candidates():
 def test_the_recipe_without_a_season_drops_the_residual_with_a_warning(monkeypatch):
     monkeypatch.setattr(ensemble_module, "RECIPE_SIZE", dict(d_model=16, n_heads=2, d_ff=32, train_epochs=1))
     y = hourly(24 * 10).reset_index(drop=True)  # an integer index: no frequency to read a season from
-    with pytest.warns(UserWarning, match="integer index, so the recipe's second candidate forecasts without a seasonal residual; pass sp="):
+    message = "integer index, so the recipe's second candidate forecasts without a seasonal residual"
+    with pytest.warns(UserWarning, match=message):
         ensemble = InformerEnsemble(random_state=0).fit(y, fh=FH)
     assert [f.residual_sp for _, f in ensemble.forecasters_] == [None, None]
     assert ensemble.forecasters_[1][1].learning_rate == 1e-4
@@ -273,3 +281,29 @@ def test_the_recipe_takes_sp_and_covers_a_long_season():
 )  # fmt: skip
 def test_seasonal_period_of_common_frequencies(freq, sp):
     assert seasonal_period(freq) == sp
+
+
+def test_the_weights_and_forecasts_are_the_accuracy_benchmarks_weighted_rule():
+    from informer_sk.benchmarks import models
+
+    raw = hourly(24 * 15, n_columns=2)
+    n_fit, n_val, seq_len, pred_len = 300, 72, 24, 6
+    # the benchmark's data: standardised with the training rows' statistics
+    train = raw.iloc[: n_fit - n_val]
+    frame = (raw - train.mean()) / train.std(ddof=0)
+    neural = {**TINY, "attn": "prob", "scale": False}
+    candidates = (
+        {"revin": True},
+        {"revin": True, "residual_sp": 24, "residual_periods": "auto", "learning_rate": 1e-4},
+    )
+    starts = np.arange(n_fit - seq_len, len(frame) - seq_len - pred_len + 1)
+    setting = models.Setting(frame, 0, n_fit, n_val, starts, seq_len, TINY["label_len"], pred_len, 24, 1,
+                             neural, candidates, "weighted")  # fmt: skip
+    benchmark = models.MODELS["informer-prob"][0](setting, seed=0)
+    ensemble = InformerEnsemble(
+        [(f"c{i}", InformerForecaster(**{**neural, **c})) for i, c in enumerate(candidates)],
+        validation_size=n_val / n_fit,
+    ).fit(frame.iloc[:n_fit], fh=range(1, pred_len + 1))
+    np.testing.assert_allclose(ensemble.weights_.to_numpy(), benchmark.weights, atol=1e-4)
+    pred = ensemble.predict_windows(frame, start=frame.index[n_fit - 1])
+    np.testing.assert_allclose(pred.to_numpy().reshape(benchmark.values.shape), benchmark.values, atol=1e-4)
