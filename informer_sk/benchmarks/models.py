@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from informer_sk.ensemble import simplex_weights  # the weighted rule's weights, shared with InformerEnsemble
 from informer_sk.training import best_residual_periods
 from informer_sk.windows import SeriesTensors, Windows, window_starts
 
@@ -123,43 +124,6 @@ class Forecasts:
     def combined(self):
         """How many candidates' forecasts ``values`` averages (None: one forecaster's)."""
         return len(self.members) if self.members and self.chosen is None else None
-
-
-def simplex_weights(members, truth):
-    """Weights >= 0 summing to 1 whose weighted mean of ``members`` has the lowest MSE.
-
-    Parameters
-    ----------
-    members : list of np.ndarray
-        Forecasts of the same windows, each shaped like ``truth``.
-    truth : np.ndarray
-
-    Returns
-    -------
-    np.ndarray
-        (len(members),) weights.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> a, b = rng.standard_normal(100), rng.standard_normal(100)
-    >>> simplex_weights([a, b], 0.25 * a + 0.75 * b).round(3)
-    array([0.25, 0.75])
-    >>> simplex_weights([a, b], a - 0.5 * b).round(3)  # the best mix is outside: a alone
-    array([1., 0.])
-    """
-    from scipy.optimize import minimize
-
-    k, n = len(members), truth.size
-    # the MSE is the quadratic w'Gw - 2w'c + const in the weights
-    gram = np.array([[np.vdot(a, b) / n for b in members] for a in members])
-    cross = np.array([np.vdot(a, truth) / n for a in members])
-    result = minimize(
-        lambda w: w @ gram @ w - 2 * w @ cross, np.full(k, 1 / k), jac=lambda w: 2 * (gram @ w - cross),
-        bounds=[(0.0, 1.0)] * k, constraints=({"type": "eq", "fun": lambda w: w.sum() - 1.0},), method="SLSQP",
-    )  # fmt: skip
-    weights = np.clip(result.x, 0.0, None)
-    return weights / weights.sum()
 
 
 # --- naive ---------------------------------------------------------------------------
