@@ -19,7 +19,8 @@ import pandas as pd
 from sktime.base._meta import _HeterogenousMetaEstimator
 from sktime.forecasting.base import BaseForecaster
 
-from informer_sk.forecaster import InformerForecaster, _restored_on_error
+from informer_sk.forecaster import InformerForecaster
+from informer_sk.runtime import restored_on_error
 from informer_sk.series import common_freq, series_parts
 from informer_sk.windows import join_panel, split_panel
 
@@ -313,7 +314,7 @@ class InformerEnsemble(_HeterogenousMetaEstimator, BaseForecaster):
             state, fitted or not.
         """
         self._check_params()
-        with _restored_on_error(self):
+        with restored_on_error(self):
             return super().fit(y, X=X, fh=fh)
 
     def update(self, y, X=None, update_params=True):
@@ -331,7 +332,7 @@ class InformerEnsemble(_HeterogenousMetaEstimator, BaseForecaster):
         -------
         self
         """
-        with _restored_on_error(self):
+        with restored_on_error(self):
             return super().update(y, X=X, update_params=update_params)
 
     def predict_windows(self, y, X=None, *, start=None, step=1, fh=None, alpha=None):

@@ -34,7 +34,7 @@ from informer_sk.channels import TARGET, fitted_columns, from_channels, repeat_f
 from informer_sk.inference import forecast_windows
 from informer_sk.nn import Informer, InformerConfig
 from informer_sk.outputs import check_alpha_in_range, check_finite, to_user_scale
-from informer_sk.runtime import deterministic, resolve_device, seeded, torch_threads
+from informer_sk.runtime import deterministic, resolve_device, restored_on_error, seeded, torch_threads
 from informer_sk.series import (
     SeriesContext,
     append,
@@ -440,7 +440,7 @@ class InformerForecaster(BaseForecaster):
         pretrained = hasattr(self, "pretrained_network_")
         _checks.check_fit_data(y, X, fh, self.seq_len, self.validation_size, not pretrained)
         _checks.check_panel_data(y, X, "fit")
-        with self._runtime(), _restored_on_error(self):
+        with self._runtime(), restored_on_error(self):
             return super().fit(y, X=X, fh=fh)
 
     def pretrain(self, y, X=None, fh=None):
@@ -471,7 +471,7 @@ class InformerForecaster(BaseForecaster):
         """
         check_params(self)
         _checks.check_panel_data(y, X, "pretrain")
-        with self._runtime(), _restored_on_error(self):
+        with self._runtime(), restored_on_error(self):
             return super().pretrain(y, X=X, fh=fh)
 
     def set_params(self, **params):
@@ -545,7 +545,7 @@ class InformerForecaster(BaseForecaster):
             if self.channel_independent and isinstance(y, (pd.Series, pd.DataFrame)):
                 y_series, X_series = self._as_channels(y, X, "update")
             check_update_series(y_series, X_series, self._contexts, self._freq)
-        with self._runtime(), _restored_on_error(self):
+        with self._runtime(), restored_on_error(self):
             return super().update(y, X=X, update_params=update_params)
 
     def predict(self, fh=None, X=None):
@@ -1204,23 +1204,6 @@ class _Fitted(NamedTuple):
 def _defaults():
     signature = inspect.signature(InformerForecaster.__init__)
     return {name: p.default for name, p in signature.parameters.items()}
-
-
-@contextlib.contextmanager
-def _restored_on_error(forecaster):
-    """Put back every attribute of ``forecaster`` if the block raises, Ctrl-C included.
-
-    sktime's ``fit`` resets the forecaster and both ``fit`` and ``update`` move the
-    cutoff before the inner methods run; those replace attributes rather than edit
-    them, so a shallow copy (dicts one level deeper) restores the state.
-    """
-    saved = {k: dict(v) if type(v) is dict else v for k, v in vars(forecaster).items()}
-    try:
-        yield
-    except BaseException:
-        vars(forecaster).clear()
-        vars(forecaster).update(saved)
-        raise
 
 
 def windows_frame(forecaster, y, X, *, start, step, steps, kind, alpha):

@@ -4,7 +4,8 @@ Each setting is a context manager that sets torch's process-wide state for one b
 and puts the caller's back afterwards, so a forecaster never leaves torch changed:
 :func:`seeded` (the RNG of the CPU and of every CUDA and MPS device),
 :func:`torch_threads`, :func:`precision` (fp32, TF32 matrix products on CUDA, or
-bf16 autocast) and :func:`deterministic`.
+bf16 autocast) and :func:`deterministic`. :func:`restored_on_error` puts an
+estimator's own state back when a call fails.
 """
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "cpu_bf16_support",
     "deterministic",
     "resolve_device",
+    "restored_on_error",
     "seeded",
     "torch_threads",
 ]
@@ -248,3 +250,20 @@ def available(device):
 def _devices_here():
     cuda = ["cuda"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
     return ["cpu", *cuda, *(["mps"] if _mps_available() else [])]
+
+
+@contextlib.contextmanager
+def restored_on_error(forecaster):
+    """Put back every attribute of an estimator if the block raises, Ctrl-C included.
+
+    sktime's ``fit`` resets the forecaster and both ``fit`` and ``update`` move the
+    cutoff before the inner methods run; those replace attributes rather than edit
+    them, so a shallow copy (dicts one level deeper) restores the state.
+    """
+    saved = {k: dict(v) if type(v) is dict else v for k, v in vars(forecaster).items()}
+    try:
+        yield
+    except BaseException:
+        vars(forecaster).clear()
+        vars(forecaster).update(saved)
+        raise
