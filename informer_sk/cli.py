@@ -4,8 +4,9 @@
 
 1. load a CSV (default: the bundled ETTh2) as an sktime-ready frame;
 2. hold out its end for testing (for the bundled ETTh2, the Informer paper's split);
-3. fit the model of :func:`build_model` (an ``InformerForecaster``) and two naive
-   baselines on the rest;
+3. fit the model of :func:`build_model` (by default the validated recipe, an
+   ``InformerEnsemble`` of two CPU-sized Informers; ``--model informer`` for one
+   ``InformerForecaster``) and two naive baselines on the rest;
 4. forecast the held-out part from non-overlapping rolling origins - the Informer's in
    one batched ``predict_windows`` call, the baselines' by moving their cutoff with
    ``update(..., update_params=False)`` - and print MSE and MAE on the standardised
@@ -42,6 +43,7 @@ import torch
 
 from informer_sk import __version__
 from informer_sk.datasets import load_csv, load_ett
+from informer_sk.ensemble import seasonal_period
 
 logger = logging.getLogger(__name__)
 
@@ -275,7 +277,17 @@ def build_parser():
         "(default: %(default)s)",
     )
 
-    model = parser.add_argument_group("model (as in main_informer.py)")
+    model = parser.add_argument_group("model (as in main_informer.py, but for --model)")
+    model.add_argument(
+        "--model",
+        choices=["recipe", "informer"],
+        default="recipe",
+        help="recipe: two Informers sized by the flags below, both with RevIN, the second "
+        "correcting a seasonal mean at a tenth of the learning rate, their forecasts "
+        "averaged with weights fitted on the validation rows; informer: one Informer as "
+        "the flags below say (with --d_model 512 --n_heads 8 --d_ff 2048 "
+        "--learning_rate 1e-4: the paper's) (default: %(default)s)",
+    )
     for flag, type_, default, metavar, help_ in _MODEL_FLAGS:
         _add_flag(model, flag, type=type_, default=default, metavar=metavar,
                   help=help_ + " (default: %(default)s)")  # fmt: skip
@@ -288,15 +300,24 @@ def build_parser():
     model.add_argument(
         "--revin",
         action="store_true",
-        help="reversible instance normalisation of every input window (not in the original)",
+        help="with --model informer: reversible instance normalisation of every input "
+        "window (not in the original; the recipe always uses it)",
+    )
+    _add_flag(
+        model,
+        "--channel_independent",
+        action="store_true",
+        help="every forecast column through one shared network as its own series "
+        "(for --features M with many columns; not in the original)",
     )
     _add_flag(
         model,
         "--residual_sp",
         type=int,
         metavar="SP",
-        help="forecast the correction to a seasonal naive forecast of period SP, e.g. 24 "
-        "for hourly data (default: off, as in the original)",
+        help="with --model informer: forecast the correction to a seasonal naive forecast "
+        "of period SP, e.g. 24 for hourly data (default: off, as in the original); with "
+        "the recipe: its season length (default: from the data's frequency)",
     )
     _add_flag(
         model,
@@ -414,7 +435,8 @@ def _run(args):
     _check_output(Path(args.output))
 
     job = _prepare(args)
-    model = build_model(args, job.validation_size)
+    sp = seasonal_period(job.y.index.freq)
+    model = build_model(args, job.validation_size, sp)
     print("\n".join(_header(args, job, model)), flush=True)
 
     y, pred_len = job.y, args.pred_len
@@ -427,8 +449,8 @@ def _run(args):
     truth = y_cols.iloc[job.n_fit : job.n_fit + n_test].to_numpy()
     truth = (truth.reshape(job.n_origins, pred_len, -1) - mean) / std
 
-    models = [("Informer", model, _backtest), ("Naive (last)", _naive(), _rolling_forecasts)]
-    sp = seasonal_period(y.index.freq)
+    name = "Informer recipe" if args.model == "recipe" else "Informer"
+    models = [(name, model, _backtest), ("Naive (last)", _naive(), _rolling_forecasts)]
     if sp is not None and sp < job.n_fit:
         models.append((f"Seasonal naive (last, sp={sp})", _naive(sp), _rolling_forecasts))
     else:
@@ -447,6 +469,9 @@ def _run(args):
     print("Held-out test, errors on the standardised scale (training rows' mean, std):")
     print(_table(rows))
     print(_verdict(rows))
+    if args.model == "recipe":
+        weights = ", ".join(f"{k} {w:.3f}" for k, w in model.weights_.items())
+        print(f"The recipe's weights, fitted on the validation rows: {weights}")
     print()
     _forecast_future(model, job, args)
 
@@ -505,7 +530,8 @@ def _forecast_future(model, job, args):
     output = Path(args.output)
     _write_atomically(future, output)
     print(
-        f"Informer forecast of {list(future.columns)} for the {args.pred_len} steps "
+        f"{'Informer recipe' if args.model == 'recipe' else 'Informer'} forecast of "
+        f"{list(future.columns)} for the {args.pred_len} steps "
         f"after {y.index[-1]} ({future.index[0]} .. {future.index[-1]}) written to "
         f"{output}"
     )
@@ -672,8 +698,15 @@ def _split(n_rows, args, bundled):
     return n_rows - n_test, n_test, VALIDATION_FRACTION / (1 - test_size)
 
 
-def build_model(args, validation_size):
+def build_model(args, validation_size, sp=None):
     """The model the main job fits, tests and forecasts with, as the flags describe it.
+
+    With ``--model recipe`` (the default) an :class:`~informer_sk.InformerEnsemble` of
+    the validated recipe's two candidates, each sized and trained as the flags say:
+    one with RevIN, one with RevIN correcting the mean of the last ``sp``-step
+    seasons of its input (``residual_periods="auto"``) at a tenth of the learning
+    rate; their forecasts are averaged with weights fitted on the validation rows.
+    With ``--model informer``, one ``InformerForecaster``.
 
     The job uses only its ``fit``, ``predict_windows``, ``update`` (with
     ``update_params=False``) and ``predict``.
@@ -683,15 +716,20 @@ def build_model(args, validation_size):
     args : argparse.Namespace
         The parsed flags (see :func:`build_parser`).
     validation_size : float
-        The fraction of the fit rows, at their end, that decide early stopping.
+        The fraction of the fit rows, at their end, that decide early stopping (and
+        the recipe's weights).
+    sp : int, optional
+        The season length of the data, for the recipe's seasonal candidate; without
+        one (or with ``--residual_sp``, which takes precedence) see above.
 
     Returns
     -------
-    InformerForecaster
+    InformerEnsemble or InformerForecaster
     """
+    from informer_sk.ensemble import InformerEnsemble
     from informer_sk.forecaster import InformerForecaster
 
-    return InformerForecaster(
+    common = dict(
         seq_len=args.seq_len,
         label_len=args.label_len,
         d_model=args.d_model,
@@ -702,9 +740,7 @@ def build_model(args, validation_size):
         factor=args.factor,
         attn=args.attn,
         dropout=args.dropout,
-        revin=args.revin,
-        residual_sp=args.residual_sp,
-        residual_periods=args.residual_periods,
+        channel_independent=args.channel_independent,
         train_epochs=args.train_epochs,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
@@ -713,6 +749,31 @@ def build_model(args, validation_size):
         random_state=args.seed,
         device=args.device,
         verbose=args.verbose,
+    )
+    if args.model == "informer":
+        return InformerForecaster(
+            **common,
+            revin=args.revin,
+            residual_sp=args.residual_sp,
+            residual_periods=args.residual_periods,
+        )
+    sp = args.residual_sp or sp
+    seasonal = dict(common, revin=True, learning_rate=args.learning_rate / 10)
+    if sp is not None and sp <= args.seq_len:
+        seasonal.update(residual_sp=sp, residual_periods="auto")
+    else:
+        logger.warning(
+            "no season of at most --seq_len %d steps is known for this data: the "
+            "recipe's second candidate forecasts without a seasonal baseline; pass "
+            "--residual_sp SP to give one",
+            args.seq_len,
+        )
+    return InformerEnsemble(
+        forecasters=[
+            ("revin", InformerForecaster(**common, revin=True)),
+            ("seasonal_residual", InformerForecaster(**seasonal)),
+        ],
+        validation_size=validation_size,
     )
 
 
@@ -744,47 +805,6 @@ def _quiet_remember_data():
             warnings.warn_explicit(
                 warning.message, warning.category, warning.filename, warning.lineno
             )
-
-
-def seasonal_period(freq):
-    """The seasonal period of a frequency: steps per day below a day, else per year.
-
-    Parameters
-    ----------
-    freq : pandas DateOffset or str
-        The frequency of the series, e.g. ``"h"`` or ``"15min"``.
-
-    Returns
-    -------
-    sp : int or None
-        24 for hourly, 96 for 15-minute, 7 for daily, 5 for business-daily, 52 for
-        weekly, 12 for monthly, 4 for quarterly data; None when no period is known
-        (yearly data or unusual frequencies).
-
-    Examples
-    --------
-    >>> from informer_sk.cli import seasonal_period
-    >>> seasonal_period("h"), seasonal_period("15min"), seasonal_period("D")
-    (24, 96, 7)
-    """
-    offset = pd.tseries.frequencies.to_offset(freq)
-    if isinstance(offset, pd.offsets.Tick) and not isinstance(offset, pd.offsets.Day):
-        steps_per_day = pd.Timedelta(days=1) / pd.Timedelta(offset)
-        if steps_per_day.is_integer() and steps_per_day > 1:
-            return int(steps_per_day)
-        return None
-    if offset.n != 1:
-        return None
-    per_year = {
-        pd.offsets.Day: 7,  # the weekly cycle
-        pd.offsets.BusinessDay: 5,
-        pd.offsets.Week: 52,
-        pd.offsets.MonthBegin: 12,
-        pd.offsets.MonthEnd: 12,
-        pd.offsets.QuarterBegin: 4,
-        pd.offsets.QuarterEnd: 4,
-    }
-    return per_year.get(type(offset))
 
 
 def _rows(X, start, stop):

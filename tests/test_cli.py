@@ -383,7 +383,7 @@ def test_backtest_equals_update_and_predict_at_the_origins(tmp_path, features):
 
 
 def test_header_names_data_model_and_split(csv_path):
-    args = cli.build_parser().parse_args(["--data", str(csv_path), "--threads", "2"] + TINY)
+    args = cli.build_parser().parse_args(["--data", str(csv_path), "--threads", "2", "--model", "informer"] + TINY)
     job = cli._prepare(args)
     header = cli._header(args, job, cli.build_model(args, job.validation_size))
     assert header[0].startswith(f"Data: {csv_path}, 300 rows, 2024-01-01 00:00:00 .. ")
@@ -485,6 +485,8 @@ def test_main_device_that_is_no_name(capsys):
 def test_device_reaches_the_forecaster(device):
     cli.check_device(device)
     args = cli.build_parser().parse_args(["--device", device])
+    assert all(c.device == device for _, c in cli.build_model(args, 0.1).forecasters)
+    args = cli.build_parser().parse_args(["--device", device, "--model", "informer"])
     assert cli.build_model(args, 0.1).get_params()["device"] == device
 
 
@@ -603,11 +605,28 @@ def test_help_names_the_original_flags(capsys):
 
 
 def test_revin_and_residual_sp_flags_reach_the_forecaster():
-    plain = cli.build_model(cli.build_parser().parse_args([]), 0.1).get_params()
+    plain = cli.build_model(cli.build_parser().parse_args(["--model", "informer"]), 0.1).get_params()
     assert plain["revin"] is False and plain["residual_sp"] is None
-    args = cli.build_parser().parse_args(["--revin", "--residual_sp", "24"])
+    args = cli.build_parser().parse_args(["--model", "informer", "--revin", "--residual_sp", "24"])
     params = cli.build_model(args, 0.1).get_params()
     assert params["revin"] is True and params["residual_sp"] == 24 and params["residual_periods"] == 1
     for value, expected in (("auto", "auto"), ("3", 3)):
-        args = cli.build_parser().parse_args(["--residual_sp", "24", "--residual_periods", value])
+        args = cli.build_parser().parse_args(["--model", "informer", "--residual_sp", "24", "--residual_periods", value])
         assert cli.build_model(args, 0.1).get_params()["residual_periods"] == expected
+
+
+def test_the_recipe_is_the_default_model_sized_by_the_flags():
+    args = cli.build_parser().parse_args(["--d_model", "32", "--learning_rate", "0.002", "--channel_independent"])
+    model = cli.build_model(args, 0.1, sp=24)
+    assert type(model).__name__ == "InformerEnsemble" and model.validation_size == 0.1
+    (name_a, a), (name_b, b) = model.forecasters
+    assert (name_a, name_b) == ("revin", "seasonal_residual")
+    for candidate in (a, b):
+        assert candidate.d_model == 32 and candidate.revin and candidate.channel_independent
+        assert candidate.validation_size == 0.1
+    assert a.learning_rate == 0.002 and a.residual_sp is None
+    assert b.learning_rate == pytest.approx(0.0002) and b.residual_sp == 24 and b.residual_periods == "auto"
+    # --residual_sp names the season; without any, the second candidate has no baseline
+    args = cli.build_parser().parse_args(["--residual_sp", "12"])
+    assert cli.build_model(args, 0.1, sp=24).forecasters[1][1].residual_sp == 12
+    assert cli.build_model(cli.build_parser().parse_args([]), 0.1, sp=None).forecasters[1][1].residual_sp is None

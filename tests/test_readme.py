@@ -37,7 +37,8 @@ def _header(argv):
     """The first lines the main job prints with ``argv``, rendered without training."""
     args = cli.build_parser().parse_args(argv)
     job = cli._prepare(args)
-    return "\n".join(cli._header(args, job, cli.build_model(args, job.validation_size)))
+    model = cli.build_model(args, job.validation_size, cli.seasonal_period(job.y.index.freq))
+    return "\n".join(cli._header(args, job, model))
 
 
 def test_readme_quotes_the_current_main_job():
@@ -50,7 +51,7 @@ def test_the_header_holds_the_settings_of_the_run():
     # a default that shapes the figures, changed, changes the lines checked above
     header = _header([])
     for argv in (["--d_model", "32"], ["--train_epochs", "7"], ["--test_size", "0.3"],
-                 ["--threads", "2"], ["--revin"]):  # fmt: skip
+                 ["--threads", "2"], ["--model", "informer"], ["--channel_independent"]):  # fmt: skip
         assert _header(argv) != header, argv
 
 
