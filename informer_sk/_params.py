@@ -12,7 +12,7 @@ from informer_sk.runtime import check_device, check_precision, resolve_device
 
 # parameters that only steer (fine-)training: setting them keeps a pretrained network
 FINE_TUNING_PARAMS = {
-    "train_epochs", "batch_size", "learning_rate", "gradient_clip", "patience", "lradj",
+    "train_epochs", "batch_size", "windows_per_epoch", "learning_rate", "gradient_clip", "patience", "lradj",
     "validation_size", "fine_tune_epochs", "random_state", "device", "precision",
     "n_threads", "verbose", "inference_batch_size", "compile", "deterministic",
 }  # fmt: skip
@@ -95,6 +95,14 @@ def check_params(forecaster):
         raise ValueError(
             f"gradient_clip={clip!r} must be None (no clipping) or a positive number, "
             "the largest global norm of the gradients, e.g. 1.0."
+        )
+    per_epoch = p["windows_per_epoch"]
+    if per_epoch is not None and (
+        not isinstance(per_epoch, (int, np.integer)) or isinstance(per_epoch, bool) or per_epoch < 1
+    ):
+        raise ValueError(
+            f"windows_per_epoch={per_epoch!r} must be None (every training window in "
+            "every epoch) or a positive integer, the windows drawn for each epoch."
         )
     _checks.check_random_state(p["random_state"])
     check_device(p["device"])
