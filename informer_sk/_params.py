@@ -12,9 +12,10 @@ from informer_sk.runtime import check_device, check_precision, resolve_device
 
 # parameters that only steer (fine-)training: setting them keeps a pretrained network
 FINE_TUNING_PARAMS = {
-    "train_epochs", "batch_size", "windows_per_epoch", "learning_rate", "gradient_clip", "patience", "lradj",
+    "train_epochs", "batch_size", "learning_rate", "gradient_clip", "patience", "lradj",
     "validation_size", "fine_tune_epochs", "random_state", "device", "precision",
     "n_threads", "verbose", "inference_batch_size", "compile", "deterministic",
+    "windows_per_epoch",
 }  # fmt: skip
 
 _CHOICES = {

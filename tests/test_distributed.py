@@ -25,6 +25,7 @@ PARAMS = dict(
     learning_rate=1e-3, random_state=0, device="cpu", n_threads=1,
 )  # fmt: skip
 FH = [1, 2, 3]
+PRETRAIN = {**PARAMS, "train_epochs": 1, "validation_size": 0.0}
 
 
 def _data():
@@ -45,6 +46,9 @@ def _worker(out):
     result["state"] = forecaster.network_.state_dict()
     result["history"] = [{k: v for k, v in r.items() if k != "seconds"} for r in forecaster.history_]
     result["best_epoch"] = forecaster.best_epoch_
+    pretrained = InformerForecaster(**PRETRAIN).pretrain(_data(), fh=FH)
+    result["pretrained_state"] = pretrained.pretrained_network_.state_dict()
+    result["pretrained_losses"] = [r["train_loss"] for r in pretrained.pretrained_history_]
 
     def caught(fit):
         try:
@@ -128,9 +132,25 @@ def test_two_ranks_fit_what_one_process_fits_with_the_same_global_batch(ranks, s
     assert int(expected["encoder.distil_layers.0.norm.num_batches_tracked"]) > 0
 
 
+def test_two_ranks_pretrain_what_one_process_pretrains(ranks):
+    from informer_sk import InformerForecaster
+
+    single = InformerForecaster(**PRETRAIN).pretrain(_data(), fh=FH)
+    expected = single.pretrained_network_.state_dict()
+    for result in ranks:
+        assert result["pretrained_losses"] == pytest.approx(
+            [r["train_loss"] for r in single.pretrained_history_], rel=1e-5
+        )
+        for name, tensor in expected.items():
+            if not name.endswith(ZERO_GRADIENT):
+                torch.testing.assert_close(result["pretrained_state"][name], tensor, rtol=1e-4,
+                                           atol=1e-5, msg=name)  # fmt: skip
+
+
 def test_every_rank_ends_with_the_same_weights_bit_for_bit(ranks):
-    for name, tensor in ranks[0]["state"].items():
-        assert torch.equal(ranks[1]["state"][name], tensor), name
+    for key in ("state", "pretrained_state"):
+        for name, tensor in ranks[0][key].items():
+            assert torch.equal(ranks[1][key][name], tensor), name
     assert "SyncBatchNorm" not in repr(ranks[0]["state"].keys())  # plain BatchNorm state
 
 
