@@ -50,9 +50,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.distributed as dist
+from torch import nn
+
 # torch's differentiable collectives (torch.distributed.nn.functional, deprecated, points here)
 from torch.distributed._functional_collectives import all_reduce as differentiable_all_reduce
-from torch import nn
 
 
 class DistributedTrainingError(RuntimeError):
