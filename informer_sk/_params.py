@@ -15,6 +15,7 @@ FINE_TUNING_PARAMS = {
     "train_epochs", "batch_size", "learning_rate", "gradient_clip", "patience", "lradj",
     "validation_size", "fine_tune_epochs", "random_state", "device", "precision",
     "n_threads", "verbose", "inference_batch_size", "compile", "deterministic",
+    "windows_per_epoch",
 }  # fmt: skip
 
 _CHOICES = {
@@ -101,6 +102,14 @@ def check_params(forecaster):
         raise ValueError(
             f"gradient_clip={clip!r} must be None (no clipping) or a positive number, "
             "the largest global norm of the gradients, e.g. 1.0."
+        )
+    per_epoch = p["windows_per_epoch"]
+    if per_epoch is not None and (
+        not isinstance(per_epoch, (int, np.integer)) or isinstance(per_epoch, bool) or per_epoch < 1
+    ):
+        raise ValueError(
+            f"windows_per_epoch={per_epoch!r} must be None (every training window in "
+            "every epoch) or a positive integer, the windows drawn for each epoch."
         )
     _checks.check_random_state(p["random_state"])
     check_device(p["device"])

@@ -26,7 +26,7 @@ import torch
 from sklearn.utils import check_random_state
 from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 
-from informer_sk import _checks
+from informer_sk import _checks, distributed
 from informer_sk._params import FINE_TUNING_PARAMS, HEADS, check_params, levels, pretrain_pred_len
 from informer_sk._persistence import dump_state, load_state
 from informer_sk.calendar import calendar_spec
@@ -118,7 +118,13 @@ class InformerForecaster(BaseForecaster):
     batch_size : int, default=32
         Training windows per optimiser step. On a GPU, larger batches (256 or more)
         keep the device busy; raise ``learning_rate`` with it (e.g. in proportion)
-        and check the validation loss.
+        and check the validation loss. In a torch.distributed run (``torchrun``) it
+        is the global batch, shared out over the processes.
+    windows_per_epoch : int or None, default=None
+        Train each epoch on this many training windows, drawn at random without
+        replacement (a new draw every epoch, seeded by ``random_state``), instead of
+        on all of them: for panels where one pass over every window takes too long.
+        Validation still uses every validation window. None trains on every window.
     learning_rate : float, default=1e-4
         Initial learning rate of Adam.
     gradient_clip : float or None, default=None
@@ -340,6 +346,7 @@ class InformerForecaster(BaseForecaster):
         activation="gelu",
         train_epochs=6,
         batch_size=32,
+        windows_per_epoch=None,
         learning_rate=1e-4,
         gradient_clip=None,
         loss="mse",
@@ -378,6 +385,7 @@ class InformerForecaster(BaseForecaster):
         self.activation = activation
         self.train_epochs = train_epochs
         self.batch_size = batch_size
+        self.windows_per_epoch = windows_per_epoch
         self.learning_rate = learning_rate
         self.gradient_clip = gradient_clip
         self.loss = loss
@@ -412,6 +420,7 @@ class InformerForecaster(BaseForecaster):
     # _fit and _update; these thin overrides check the data first and put everything
     # back if anything later fails, so a failed call never loses a fitted state
 
+    @distributed.failures_shared()
     def fit(self, y, X=None, fh=None):
         """Fit to ``y`` (and ``X``) for the horizon ``fh``.
 
@@ -443,6 +452,7 @@ class InformerForecaster(BaseForecaster):
         with self._runtime(), restored_on_error(self):
             return super().fit(y, X=X, fh=fh)
 
+    @distributed.failures_shared()
     def pretrain(self, y, X=None, fh=None):
         """Train the global network on a panel or hierarchy ``y``.
 
@@ -992,6 +1002,8 @@ class InformerForecaster(BaseForecaster):
                        if len(y_i) - n_val >= self.seq_len + pred_len]  # fmt: skip
             series_ids = {key: i for i, key in enumerate(trained)}
         device = resolve_device(self.device)
+        ranks = distributed.ranks(device)  # None in a single process
+        device = device if ranks is None else ranks.device
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         n_series = len(series_ids) if network is None else network.config.n_series
         contexts, tensors = {}, []
@@ -1006,6 +1018,9 @@ class InformerForecaster(BaseForecaster):
             if epochs:
                 tensors.append(to_tensors(y_i, X_i, context, spec, device, n_series))
             contexts[key] = tail(context, self.seq_len + pred_len - 1)
+        if ranks is not None:  # every rank the same data and rank 0's seed
+            seed = ranks.agree(seed, distributed.fingerprint(self.get_params(deep=False), y, X,
+                                                             n_val_rows))  # fmt: skip
         history, best_epoch = [], 0
         if epochs:
             series = SeriesTensors.concat(tensors)
@@ -1023,7 +1038,8 @@ class InformerForecaster(BaseForecaster):
             network = copy.deepcopy(network).to(device)  # the pretrained one stays as it is
         if epochs:
             with seeded(seed, device):
-                history, best_epoch = train_network(network, train, val, **self._training_settings(epochs))
+                history, best_epoch = train_network(network, train, val, ranks=ranks,
+                                                    **self._training_settings(epochs))  # fmt: skip
         network.eval()
         return _Fitted(network, history, best_epoch, seed, device, freq, spec, contexts, series_ids)
 
@@ -1148,6 +1164,7 @@ class InformerForecaster(BaseForecaster):
             loss=loss_function(self.loss, levels(self)),
             epochs=epochs,
             batch_size=self.batch_size,
+            windows_per_epoch=self.windows_per_epoch,
             learning_rate=self.learning_rate,
             patience=self.patience,
             lradj=self.lradj,

@@ -6,6 +6,8 @@ draw (initialisation, shuffling, dropout, ProbSparse key sampling) happens insid
 :func:`seeded`, which forks the RNG. Likewise the caller's torch thread count:
 :func:`torch_threads` sets it for a block and puts it back. Forward passes run under
 :func:`autocast`: fp32 as they are, or bf16 autocast with fp32 losses and optimiser.
+Given the :class:`~informer_sk.distributed.Ranks` of a torch.distributed run, the
+epochs run data-parallel (see :func:`train_network`).
 """
 
 __all__ = [
@@ -18,6 +20,7 @@ __all__ = [
     "train_network",
 ]
 
+import contextlib
 import copy
 import functools
 import logging
@@ -29,8 +32,9 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from informer_sk import distributed
 from informer_sk.nn.informer import seasonal_baseline
-from informer_sk.runtime import autocast
+from informer_sk.runtime import autocast, seeded
 
 logger = logging.getLogger(__name__)
 
@@ -115,9 +119,15 @@ def best_residual_periods(windows, sp, batch_size=1024):
     return int(errors.argmin()) + 1
 
 
-def _forward_loss(network, windows, idx, loss=F.mse_loss):
-    """The batch's MSE; callers run it under :func:`autocast`, the loss stays float32."""
+def _forward_loss(network, windows, idx, loss=F.mse_loss, ranks=None):
+    """The batch's MSE; callers run it under :func:`autocast`, the loss stays float32.
+
+    With ``ranks``, the ranks meet after gathering the batch, before DDP's forward pass
+    communicates.
+    """
     x_enc, mark_enc, x_dec, mark_dec, target = windows.batch(idx)
+    if ranks is not None:
+        ranks.check()
     out = network(x_enc, mark_enc, x_dec, mark_dec, series_id=windows.series_ids(idx))
     return loss(out.float(), target)  # out is bf16 under autocast
 
@@ -131,14 +141,28 @@ def _bar_losses(record):
 
 
 @torch.no_grad()
-def _evaluate(network, windows, batch_size, loss, precision="fp32"):
-    """Mean loss over ``windows``, in batches; one host sync at the end."""
+def _evaluate(network, windows, batch_size, loss, precision="fp32", ranks=None):
+    """Mean loss over ``windows``, in batches; one host sync at the end.
+
+    With ``ranks``, each rank evaluates its share of the windows and the sum is
+    all-reduced, so every rank gets the same loss.
+    """
     network.eval()
     device = windows.series.values.device
     total = torch.zeros((), device=device)
-    for idx in torch.arange(len(windows), device=device).split(batch_size):
-        with autocast(precision, device):
-            total += _forward_loss(network, windows, idx, loss) * len(idx)
+    indices = torch.arange(len(windows), device=device)
+    error = None
+    try:
+        for idx in (indices if ranks is None else ranks.shard(indices)).split(batch_size):
+            with autocast(precision, device):
+                total += _forward_loss(network, windows, idx, loss) * len(idx)
+    except Exception as e:
+        if ranks is None:
+            raise
+        error = e
+    if ranks is not None:
+        ranks.check(error, "in validation")
+        ranks.all_sum(total)
     return total.item() / len(windows)
 
 
@@ -173,6 +197,13 @@ def train_network(network, train_windows, val_windows=None, **settings):
         Keyword-only; ``loss(network_output, target)`` gives the scalar to minimise,
         in training and validation: e.g. :func:`pinball_loss` or :func:`gaussian_nll`
         for the network's quantile or Normal head.
+    windows_per_epoch : int, optional
+        Keyword-only; train each epoch on this many training windows, drawn without
+        replacement (a new draw every epoch), instead of all of them. Validation
+        always uses every validation window.
+    ranks : informer_sk.distributed.Ranks, optional
+        Keyword-only; train data-parallel with the other ranks of a torch.distributed
+        run (see Notes).
 
     Returns
     -------
@@ -186,22 +217,64 @@ def train_network(network, train_windows, val_windows=None, **settings):
     ------
     TrainingDiverged
         The training or validation loss became NaN or infinite.
+    informer_sk.distributed.DistributedTrainingError
+        With ``ranks``: another rank failed, or the ranks disagree.
+
+    Notes
+    -----
+    The windows of an epoch are shuffled by a generator of their own, seeded from
+    torch's RNG, so the order does not depend on the other random draws (dropout,
+    key sampling) nor on the number of ranks. With ``ranks``, every rank (each holding
+    all the windows, on its own device) draws that same order and takes its
+    contiguous share of every batch: ``batch_size`` is the global batch, split over
+    the ranks. Each rank scales its loss by its share of the batch, and DDP averages
+    the gradients, so every step takes the gradient of the whole batch's mean loss, as
+    one process would; the distilling layers' BatchNorm is synchronised
+    (:class:`~informer_sk.distributed.SyncBatchNorm`) so it normalises with the whole
+    batch's statistics. The training and validation losses are all-reduced, so every
+    rank stops early at the same epoch, and rank 0's final weights are broadcast, so
+    every rank returns the same network. An epoch's last batch must have a window for
+    every rank: when fewer windows are left, they wait for the next epoch's shuffle.
+    Each rank draws its own dropout masks and ProbSparse key samples (from the same
+    seed plus its rank), so with dropout, or sequences long enough that ProbSparse
+    samples keys, the result follows the same distribution as a single process's but
+    is not the same numbers; without them it matches within float rounding.
+    A KeyboardInterrupt in a distributed run propagates.
     """
     history, best = [], {}
-    try:
-        _train_epochs(network, train_windows, val_windows, history, best, **settings)
-    except KeyboardInterrupt:
-        if "state" not in best:
-            raise
-        warnings.warn(
-            f"Training interrupted in epoch {len(history) + 1}; keeping the weights of "
-            f"epoch {best['epoch']}, the best validation loss so far "
-            f"({best['loss']:.5g}). Fit again to train the full train_epochs.",
-            stacklevel=2,
-        )
+    ranks = settings.pop("ranks", None)
+    trained = network
+    # the order of windows comes from a generator of its own: the same on every rank
+    settings["shuffle_seed"] = int(torch.randint(2**62, ()))
+    with contextlib.ExitStack() as stack:
+        if ranks is not None:
+            if settings.get("compile"):
+                raise ValueError(
+                    "compile=True is not supported in a torch.distributed fit; set "
+                    "compile=False."
+                )
+            trained = distributed.synced_copy(network, ranks)
+            # dropout masks and key samples: a stream per rank, or the ranks would draw
+            # the same masks for different windows
+            stack.enter_context(seeded(int(torch.randint(2**62, ())) + ranks.rank,
+                                       train_windows.series.values.device))  # fmt: skip
+        try:
+            _train_epochs(trained, train_windows, val_windows, history, best, ranks=ranks, **settings)
+        except KeyboardInterrupt:
+            if "state" not in best or ranks is not None:
+                raise
+            warnings.warn(
+                f"Training interrupted in epoch {len(history) + 1}; keeping the weights of "
+                f"epoch {best['epoch']}, the best validation loss so far "
+                f"({best['loss']:.5g}). Fit again to train the full train_epochs.",
+                stacklevel=2,
+            )
+    if "state" in best or ranks is not None:
+        network.load_state_dict(best["state"] if "state" in best else trained.state_dict())
+    if ranks is not None:
+        ranks.broadcast_state(network)
     if "state" in best:
-        network.load_state_dict(best["state"])
-        if best["epoch"] != len(history):
+        if best["epoch"] != len(history) and (ranks is None or ranks.rank == 0):
             message = (
                 f"kept the weights of epoch {best['epoch']}, the lowest validation loss "
                 f"({best['loss']:.5g}); the last epoch trained was {len(history)}"
@@ -248,6 +321,7 @@ def _train_epochs(
     batch_size,
     learning_rate,
     patience,
+    shuffle_seed,
     lradj="type1",
     gradient_clip=None,
     precision="fp32",
@@ -255,6 +329,8 @@ def _train_epochs(
     loss=F.mse_loss,
     inference_batch_size=None,
     compile=False,
+    windows_per_epoch=None,
+    ranks=None,
 ):
     """The epochs of :func:`train_network`; appends to ``history``, fills ``best``.
 
@@ -263,8 +339,10 @@ def _train_epochs(
     and is read every :data:`CHECK_EVERY` steps and at the end of each epoch.
     """
     settings = {"learning_rate": learning_rate, "gradient_clip": gradient_clip}
-    n = len(train_windows)
+    n = len(train_windows) if windows_per_epoch is None else min(windows_per_epoch, len(train_windows))
     device = train_windows.series.values.device
+    shuffle = torch.Generator().manual_seed(shuffle_seed)
+    main = ranks is None or ranks.rank == 0  # the rank that shows the progress and logs
     model = network
     if compile:
         # CUDA graphs replay one shape: every step takes a whole batch (the rest of an
@@ -272,6 +350,16 @@ def _train_epochs(
         mode = "reduce-overhead" if device.type == "cuda" else None
         model = torch.compile(network, mode=mode)
         n = n - n % batch_size if n >= batch_size else n
+    if ranks is not None:
+        if 0 < n % batch_size < ranks.world_size:  # a rank would get an empty batch
+            n -= n % batch_size
+        if n == 0:
+            raise ValueError(
+                f"{len(train_windows)} training windows cannot be shared out over "
+                f"{ranks.world_size} processes; run fewer processes, or give each "
+                "series more points."
+            )
+        model = ranks.wrap(network)
     optimizer = adam(network.parameters(), learning_rate, device)
     stale, started = 0, time.perf_counter()
     for epoch in range(1, epochs + 1):
@@ -280,30 +368,48 @@ def _train_epochs(
         for group in optimizer.param_groups:
             group["lr"] = lr
         network.train()
-        batches = torch.randperm(len(train_windows), device=device)[:n].split(batch_size)
+        order = torch.randperm(len(train_windows), generator=shuffle)[:n].to(device)
+        batches = order.split(batch_size)
         # one bar per epoch, kept on screen, ending with the epoch's losses and time
-        bar = tqdm(total=len(batches), desc=f"epoch {epoch}/{epochs}", disable=not verbose)
+        bar = tqdm(total=len(batches), desc=f"epoch {epoch}/{epochs}", disable=not (verbose and main))
         total = torch.zeros((), device=device)
         for step, idx in enumerate(batches, start=1):
-            with autocast(precision, device):  # backward runs outside, as torch advises
-                batch_loss = _forward_loss(model, train_windows, idx, loss)
+            local, error = idx if ranks is None else ranks.shard(idx), None
+            try:
+                with autocast(precision, device):  # backward runs outside, as torch advises
+                    batch_loss = _forward_loss(model, train_windows, local, loss, ranks)
+            except distributed.DistributedTrainingError:
+                raise  # another rank's, already known to every rank
+            except Exception as e:
+                if ranks is None:
+                    raise
+                error = e
             optimizer.zero_grad(set_to_none=True)
-            batch_loss.backward()
+            if ranks is None:
+                batch_loss.backward()
+            else:
+                # a rank that failed in this step meets the others at their next meeting
+                ranks.check(error, f"in step {step} of epoch {epoch}")
+                # DDP averages over the ranks: weighted by its share, each rank's mean
+                # loss gives the gradient of the whole batch's mean loss
+                (batch_loss * (len(local) * ranks.world_size / len(idx))).backward()
             if gradient_clip is not None:
                 torch.nn.utils.clip_grad_norm_(network.parameters(), gradient_clip)
             optimizer.step()
-            total += batch_loss.detach() * len(idx)
+            total += batch_loss.detach() * len(local)
             if step % CHECK_EVERY == 0 or step == len(batches):
-                running = total.item() / min(step * batch_size, n)  # the host waits here
+                summed = total if ranks is None else ranks.all_sum(total.clone())
+                running = summed.item() / min(step * batch_size, n)  # the host waits here
                 if not math.isfinite(running):
                     raise _diverged("training loss", running, epoch, settings)
                 bar.set_postfix(train_loss=f"{running:.4f}", refresh=False)
             bar.update()
-        record = {"epoch": epoch, "train_loss": total.item() / n, "val_loss": None, "learning_rate": lr}
+        record = {"epoch": epoch, "train_loss": running, "val_loss": None, "learning_rate": lr}
         if val_windows is not None:
             record["val_loss"] = _evaluate(
-                model, val_windows, inference_batch_size or batch_size, loss, precision
-            )
+                model if ranks is None else network, val_windows,
+                inference_batch_size or batch_size, loss, precision, ranks,
+            )  # fmt: skip
             if not math.isfinite(record["val_loss"]):
                 raise _diverged("validation loss", record["val_loss"], epoch, settings)
         record["seconds"] = time.perf_counter() - epoch_started
@@ -312,15 +418,16 @@ def _train_epochs(
         left = elapsed / epoch * (epochs - epoch)  # at most: early stopping may end sooner
         bar.set_postfix({**_bar_losses(record), "s": f"{record['seconds']:.1f}", "left": f"<{left:.0f}s"})
         bar.close()
-        logger.info(
-            "epoch %d/%d: train loss %.5f, validation loss %s, %.1f s (at most %.0f s left)",
-            epoch,
-            epochs,
-            record["train_loss"],
-            "-" if record["val_loss"] is None else f"{record['val_loss']:.5f}",
-            record["seconds"],
-            left,
-        )
+        if main:
+            logger.info(
+                "epoch %d/%d: train loss %.5f, validation loss %s, %.1f s (at most %.0f s left)",
+                epoch,
+                epochs,
+                record["train_loss"],
+                "-" if record["val_loss"] is None else f"{record['val_loss']:.5f}",
+                record["seconds"],
+                left,
+            )
         if val_windows is None:
             continue
         if record["val_loss"] < best.get("loss", math.inf):
@@ -330,5 +437,6 @@ def _train_epochs(
         else:
             stale += 1
             if stale >= patience:
-                logger.info("early stopping after epoch %d", epoch)
+                if main:
+                    logger.info("early stopping after epoch %d", epoch)
                 break

@@ -1,14 +1,15 @@
-"""InformerForecaster under sktime's parallel backends: loky, dask, vectorised fits.
+"""InformerForecaster under sktime's parallel backends: loky, dask, ray, vectorised fits.
 
 Each test spawns worker processes, so the models and folds are tiny. With a fixed
 ``random_state`` and one torch thread per worker, every backend must give exactly
-the sequential backend's results.
+the sequential backend's results, for ``evaluate`` and for ``ForecastingGridSearchCV``.
 """
 
 import numpy as np
 import pandas as pd
 import pytest
 from sktime.forecasting.compose import ForecastByLevel
+from sktime.forecasting.model_selection import ForecastingGridSearchCV
 from sktime.forecasting.model_evaluation import evaluate
 from sktime.split import ExpandingWindowSplitter
 
@@ -55,7 +56,9 @@ def test_evaluate_with_loky_equals_the_sequential_backend(sequential):
     _assert_same_results(_evaluate("loky", {"n_jobs": 2}), sequential)
 
 
-def test_evaluate_with_a_dask_local_cluster_equals_the_sequential_backend(sequential):
+@pytest.fixture(scope="module")
+def dask_cluster():
+    """A 2-worker dask LocalCluster with a client connected, for the module's tests."""
     distributed = pytest.importorskip(
         "distributed", reason="dask is not installed: pip install 'dask[dataframe,distributed]'"
     )
@@ -63,10 +66,69 @@ def test_evaluate_with_a_dask_local_cluster_equals_the_sequential_backend(sequen
     cluster = distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     )
-    with cluster, distributed.Client(cluster):
-        # sktime's dask path turns returned series into strings: compare the scores
-        results = _evaluate("dask", return_data=False)
-    _assert_same_results(results, sequential)
+    with cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+def test_evaluate_with_a_dask_local_cluster_equals_the_sequential_backend(sequential, dask_cluster):
+    # sktime's dask path turns returned series into strings: compare the scores
+    _assert_same_results(_evaluate("dask", return_data=False), sequential)
+
+
+GRID = {"learning_rate": [1e-3, 1e-2]}
+
+
+def _grid_search(backend, backend_params=None):
+    cv = ExpandingWindowSplitter(fh=FH, initial_window=48, step_length=12)  # 2 folds
+    search = ForecastingGridSearchCV(InformerForecaster(**TINY), cv, GRID, backend=backend,
+                                     backend_params=backend_params)  # fmt: skip
+    return search.fit(_hourly(), fh=FH)
+
+
+@pytest.fixture(scope="module")
+def sequential_search():
+    return _grid_search(None)
+
+
+def _assert_same_search(search, sequential):
+    scores = [c for c in sequential.cv_results_.columns if "time" not in c]
+    assert len(sequential.cv_results_) == 2
+    pd.testing.assert_frame_equal(search.cv_results_[scores], sequential.cv_results_[scores],
+                                  check_exact=True)  # fmt: skip
+    assert search.best_params_ == sequential.best_params_
+    pd.testing.assert_series_equal(search.predict(), sequential.predict(), check_exact=True)
+
+
+def test_grid_search_with_a_dask_local_cluster_equals_the_sequential_backend(
+    sequential_search, dask_cluster
+):
+    _assert_same_search(_grid_search("dask"), sequential_search)
+
+
+@pytest.fixture(scope="module")
+def ray_session():
+    """A local ray session of 2 CPUs, kept for the module's tests (shutdown_ray=False)."""
+    ray = pytest.importorskip("ray", reason="ray is not installed: pip install 'informer-sk[ray]'")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
+def test_evaluate_with_ray_equals_the_sequential_backend(sequential, ray_session):
+    _assert_same_results(_evaluate("ray", {"shutdown_ray": False}), sequential)
+
+
+def test_grid_search_with_ray_equals_the_sequential_backend(sequential_search, ray_session):
+    _assert_same_search(_grid_search("ray", {"shutdown_ray": False}), sequential_search)
+
+
+def test_ray_workers_with_their_own_resources_through_joblibs_ray_backend(sequential, ray_session):
+    # sktime's "ray" backend requests no GPU for its tasks; ray's joblib backend passes
+    # ray_remote_args to the actors that run the folds, e.g. {"num_gpus": 1} on GPUs
+    from ray.util.joblib.ray_backend import RayBackend
+
+    backend = RayBackend(ray_remote_args={"num_cpus": 1})
+    _assert_same_results(_evaluate("joblib", {"backend": backend, "n_jobs": 2}), sequential)
 
 
 def _panel():

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from scipy.stats import norm
 
-from informer_sk import runtime, training
+from informer_sk import InformerForecaster, runtime, training
 from informer_sk.nn import Informer, InformerConfig
 from informer_sk.runtime import seeded
 from informer_sk.training import gaussian_nll, pinball_loss, train_network
@@ -215,3 +215,61 @@ def test_probabilistic_heads_train_and_validate_on_their_loss(head, quantiles, l
         expected = loss(network(x_enc, mark_enc, x_dec, mark_dec), target).item()
     assert math.isclose(history[-1]["val_loss"], expected, rel_tol=1e-4)
 
+
+
+_FORWARD_LOSS = training._forward_loss
+
+
+def _recorded_batches(monkeypatch, **extra):
+    """Train on ``_problem`` and return the windows of every training and validation batch."""
+    config, windows = _problem()
+    forward, batches = _FORWARD_LOSS, {"train": [], "val": []}
+
+    def recording(network, windows, idx, *args, **kwargs):
+        batches["train" if network.training else "val"].append(idx.tolist())
+        return forward(network, windows, idx, *args, **kwargs)
+
+    monkeypatch.setattr(training, "_forward_loss", recording)
+    settings = {**SETTINGS, "epochs": 3, "batch_size": 8, **extra}
+    with seeded(0, torch.device("cpu")):
+        network = Informer(config)
+        history, _ = train_network(network, windows, windows, **settings)
+    return batches, history, len(windows)
+
+
+def test_windows_per_epoch_draws_that_many_windows_without_replacement_every_epoch(monkeypatch):
+    batches, history, n_windows = _recorded_batches(monkeypatch, windows_per_epoch=20)
+    epochs = [sum(batches["train"][i * 3 : (i + 1) * 3], []) for i in range(3)]  # 8 + 8 + 4
+    assert len(batches["train"]) == 9 and len(history) == 3
+    for drawn in epochs:
+        assert len(drawn) == len(set(drawn)) == 20
+        assert set(drawn) <= set(range(n_windows))
+    assert len({tuple(sorted(drawn)) for drawn in epochs}) == 3  # a new draw every epoch
+    # validation unchanged: every validation window, every epoch
+    assert sorted(sum(batches["val"], [])) == sorted(list(range(n_windows)) * 3)
+    again, _, _ = _recorded_batches(monkeypatch, windows_per_epoch=20)
+    assert again["train"] == batches["train"]  # seeded
+
+
+def test_windows_per_epoch_beyond_the_windows_trains_on_all_of_them(monkeypatch):
+    every, history, n_windows = _recorded_batches(monkeypatch)
+    capped, capped_history, _ = _recorded_batches(monkeypatch, windows_per_epoch=10**6)
+    assert capped == every
+    assert [r["train_loss"] for r in capped_history] == [r["train_loss"] for r in history]
+    assert sorted(sum(every["train"][:13], [])) == list(range(n_windows))  # ceil(101 / 8) steps
+
+
+def test_the_forecaster_passes_windows_per_epoch_to_training(small_params, hourly_series):
+    y = hourly_series(24 * 6)
+    forecaster = InformerForecaster(**small_params, windows_per_epoch=16).fit(y, fh=[1, 2])
+    every = InformerForecaster(**small_params).fit(y, fh=[1, 2])
+    assert forecaster.get_params()["windows_per_epoch"] == 16
+    assert forecaster.history_[0]["train_loss"] != every.history_[0]["train_loss"]
+
+
+@pytest.mark.parametrize("value", [0, -3, 2.5, True, "100"])
+def test_windows_per_epoch_must_be_none_or_a_positive_integer(value, small_params, hourly_series):
+    forecaster = InformerForecaster(**small_params, windows_per_epoch=value)
+    with pytest.raises(ValueError, match=rf"windows_per_epoch={value!r} must be None \(every training"):
+        forecaster.fit(hourly_series(24 * 6), fh=[1, 2])
+    assert not forecaster.is_fitted
