@@ -159,7 +159,9 @@ def test_a_bf16_forecaster_saved_to_a_zip_predicts_identically(tmp_path):
 
 def test_a_pickle_written_before_the_newer_parameters_existed_loads(fitted):
     state = fitted.__getstate__()
-    for name in ("precision", "n_threads", "series_embedding", "fine_tune_epochs", "revin", "residual_sp"):
+    for name in ("precision", "n_threads", "series_embedding", "fine_tune_epochs", "revin", "residual_sp",
+                 "inference_batch_size", "compile", "deterministic", "channel_independent",
+                 "windows_per_epoch"):  # fmt: skip
         del state[name]
     config, weights = state["network_"]
     old_config = copy.copy(config)
