@@ -38,12 +38,11 @@ from informer_sk.series import (
     SeriesContext,
     append,
     check_update_series,
-    common_freq,
-    constant_values,
-    fit_scaler,
     match_pretrained,
-    series_parts,
+    prepare,
     series_rows,
+    stack_series,
+    stacked_freq,
     tail,
     to_tensors,
 )
@@ -921,33 +920,22 @@ class InformerForecaster(BaseForecaster):
         with ``epochs=0``). ``series_ids`` maps series seen before to their row of the
         series embedding; ``freq``, if given, is the frequency the data must have.
         """
-        parts = series_parts(y, X)
-        freq = common_freq(parts, freq)
-        spec = calendar_spec(parts[0][1].index, None if freq == 1 else freq)
-        lengths, n_val_rows = series_rows(parts, self.seq_len, pred_len,
+        stacked = stack_series(y, X)
+        freq = stacked_freq(stacked, freq)
+        spec = calendar_spec(stacked.index(0), None if freq == 1 else freq)
+        lengths, n_val_rows = series_rows(stacked.keys, stacked.lengths, self.seq_len, pred_len,
                                           self.validation_size, epochs > 0)  # fmt: skip
         if network is None and self.series_embedding:
-            trained = [key for (key, y_i, _), n_val in zip(parts, n_val_rows)
-                       if len(y_i) - n_val >= self.seq_len + pred_len]  # fmt: skip
+            trained = [key for key, n_rows, n_val in zip(stacked.keys, lengths, n_val_rows)
+                       if n_rows - n_val >= self.seq_len + pred_len]  # fmt: skip
             series_ids = {key: i for i, key in enumerate(trained)}
         device = resolve_device(self.device)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         n_series = len(series_ids) if network is None else network.config.n_series
-        contexts, tensors = {}, []
-        for (key, y_i, X_i), n_val in zip(parts, n_val_rows):
-            # statistics of the training part only, as the original: the validation
-            # tail must not leak into the scaling
-            n_train = len(y_i) - n_val
-            y_scaler = fit_scaler(y_i.iloc[:n_train], self.scale)
-            x_scaler = None if X_i is None else fit_scaler(X_i.iloc[:n_train], self.scale)
-            context = SeriesContext(y_i, X_i, y_scaler, x_scaler, constant_values(y_i),
-                                    series_ids.get(key, -1))  # fmt: skip
-            if epochs:
-                tensors.append(to_tensors(y_i, X_i, context, spec, device, n_series))
-            contexts[key] = tail(context, self.seq_len + pred_len - 1)
+        contexts, series = prepare(stacked, n_val_rows, spec, self.scale, self.seq_len + pred_len - 1,
+                                   series_ids, device, n_series, epochs > 0)  # fmt: skip
         history, best_epoch = [], 0
         if epochs:
-            series = SeriesTensors.concat(tensors)
             train_starts, val_starts = panel_starts(lengths, self.seq_len, pred_len, n_val_rows)
             train = self._windows(series, train_starts, pred_len)
             val = None if val_starts is None else self._windows(series, val_starts, pred_len)

@@ -10,16 +10,18 @@ column that is constant in training, and its row of the series embedding.
 
 __all__ = [
     "SeriesContext",
+    "Stacked",
     "append",
     "check_update_series",
     "common_freq",
-    "constant_values",
-    "fit_scaler",
     "in_pretrained_order",
     "match_pretrained",
+    "prepare",
     "series_name",
-    "series_parts",
     "series_rows",
+    "stack_series",
+    "stacked_freq",
+    "standard_scaler",
     "tail",
     "to_tensors",
 ]
@@ -36,18 +38,177 @@ from informer_sk.calendar import calendar_marks
 from informer_sk.windows import SeriesTensors, split_panel
 
 
-def constant_values(y):
-    """Per column of ``y``: the level it is held at where (nearly) constant, else NaN.
+def standard_scaler(values, scale):
+    """A fitted ``StandardScaler`` of ``values`` (n_rows, c), built without its fit's checks.
 
-    Nearly: a spread below what float32 resolves at the column's level (see
-    ``_checks.near_constant_columns``); standardising such a column would turn its
-    rounding noise into signal.
+    The same statistics as ``StandardScaler(with_mean=scale, with_std=scale).fit``: the
+    mean, the variance (ddof 0), and a scale of 1 for a column constant up to rounding;
+    one series' fit costs microseconds instead of a scikit-learn validation pass.
     """
-    return _checks.constant_levels(y.to_numpy(np.float64))
+    scaler = StandardScaler(with_mean=scale, with_std=scale)
+    n_rows, n_columns = values.shape
+    scaler.n_features_in_ = n_columns
+    scaler.n_samples_seen_ = n_rows
+    if not scale:
+        scaler.mean_ = scaler.var_ = scaler.scale_ = None
+        return scaler
+    mean = values.mean(axis=0)
+    var = np.square(values - mean).mean(axis=0)
+    # scikit-learn's test of a constant column (sklearn.preprocessing._data._is_constant_feature)
+    eps = np.finfo(np.float64).eps
+    constant = var <= n_rows * eps * var + (n_rows * mean * eps) ** 2
+    scaler.mean_, scaler.var_ = mean, var
+    scaler.scale_ = np.where(constant, 1.0, np.sqrt(var))
+    return scaler
 
 
-def fit_scaler(frame, scale):
-    return StandardScaler(with_mean=scale, with_std=scale).fit(frame.to_numpy(np.float64))
+@dataclasses.dataclass
+class Stacked:
+    """Every series of ``y`` (and ``X``) stacked end to end as arrays: fit's view of a panel.
+
+    Series ``i`` holds rows ``[offsets[i], offsets[i] + lengths[i])``; its time stamps
+    are ``times[time_codes[rows]]``. Splitting a panel this way takes a few array
+    operations, not a frame per series.
+    """
+
+    keys: list  # series keys in order of first appearance; [None] for one series
+    lengths: np.ndarray  # (n_series,) rows of each series
+    y: np.ndarray  # (N, n_targets) float64
+    X: np.ndarray | None  # (N, n_exog) float64
+    times: pd.Index  # distinct time stamps
+    time_codes: np.ndarray | None  # (N,) row -> position in times; None: row r is times[r]
+    y_columns: pd.Index
+    X_columns: pd.Index | None
+
+    @property
+    def offsets(self):
+        return np.cumsum(self.lengths) - self.lengths
+
+    def _times(self, rows):
+        return self.times[rows] if self.time_codes is None else self.times[self.time_codes[rows]]
+
+    def index(self, i):
+        """The time index of series ``i``."""
+        start = self.offsets[i]
+        return self._times(slice(start, start + self.lengths[i]))
+
+    def frames(self, i, rows):
+        """Series ``i``'s ``y`` and ``X`` frames on its rows ``rows`` (a slice)."""
+        start = self.offsets[i]
+        rows = range(self.lengths[i])[rows]
+        take = slice(start + rows.start, start + rows.stop)
+        index = self._times(take)
+        y = pd.DataFrame(self.y[take], index=index, columns=self.y_columns, copy=True)
+        X = None if self.X is None else pd.DataFrame(self.X[take], index=index, columns=self.X_columns, copy=True)
+        return y, X
+
+
+def stack_series(y, X):
+    """:class:`Stacked` of every series of ``y`` and ``X``; X's rows beyond y's are dropped.
+
+    Series come in the order of their first appearance, as :func:`split_panel` gives
+    them; a panel whose series are not contiguous blocks of rows is reordered first.
+    """
+    if X is not None and not X.index.equals(y.index):
+        X = X.reindex(y.index)
+    index = y.index
+    if not isinstance(index, pd.MultiIndex):
+        return Stacked([None], np.array([len(y)]), y.to_numpy(np.float64),
+                       None if X is None else X.to_numpy(np.float64), index, None,
+                       y.columns, None if X is None else X.columns)  # fmt: skip
+    key_codes = index.codes[0].astype(np.int64, copy=False)
+    for level, codes in zip(index.levels[1:-1], index.codes[1:-1]):
+        key_codes = key_codes * (len(level) + 1) + codes  # one number per series
+    firsts = np.concatenate([[0], np.flatnonzero(key_codes[1:] != key_codes[:-1]) + 1])
+    if len(np.unique(key_codes[firsts])) < len(firsts):  # a series in several blocks
+        order = np.argsort(pd.factorize(key_codes)[0], kind="stable")
+        y = y.iloc[order]
+        X = None if X is None else X.iloc[order]
+        return stack_series(y, X)
+    lengths = np.diff(np.append(firsts, len(index)))
+    keys = [level.take(codes[firsts]).tolist() for level, codes in zip(index.levels[:-1], index.codes[:-1])]
+    keys = keys[0] if len(keys) == 1 else list(zip(*keys))
+    return Stacked(keys, lengths, y.to_numpy(np.float64), None if X is None else X.to_numpy(np.float64),
+                   index.levels[-1], index.codes[-1], y.columns,
+                   None if X is None else X.columns)  # fmt: skip
+
+
+def stacked_freq(stacked, expected=None):
+    """The frequency every series of ``stacked`` shares (see :func:`common_freq`).
+
+    When the distinct time stamps of all series lie on one regular grid, a series is
+    regular exactly when its rows step one grid position at a time, which one array
+    comparison checks for every series; otherwise each series is inferred on its own.
+    """
+    times, codes, offsets = stacked.times, stacked.time_codes, stacked.offsets
+    first = stacked.index(0)
+    freq = _checks.index_freq(first, series_name(stacked.keys[0]))
+    on_grid = len(stacked.keys) > 1 and isinstance(times, pd.DatetimeIndex) and len(times) > 2
+    if on_grid:
+        grid_step = np.diff(times.asi8)
+        offset = pd.tseries.frequencies.to_offset(freq) if freq != 1 else None
+        on_grid = (
+            isinstance(offset, pd.offsets.Tick)
+            and (grid_step == offset.nanos).all()
+            and times.is_monotonic_increasing
+        )
+    if on_grid:
+        steps = np.diff(codes)
+        steps[offsets[1:] - 1] = 1  # from one series' last row to the next's first
+        on_grid = (steps == 1).all()
+    if not on_grid:
+        return common_freq([(key, stacked.index(i)) for i, key in enumerate(stacked.keys)], expected)
+    return common_freq([(stacked.keys[0], first)], expected)
+
+
+def prepare(stacked, n_val_rows, spec, scale, keep, series_ids, device, n_series, train):
+    """Contexts of every series and, if ``train``, the scaled panel as one set of tensors.
+
+    Statistics come from each series' training rows only (not its last ``n_val_rows``),
+    as the original: the validation tail must not leak into the scaling. The scaled
+    values and calendar fields are written into one array each and copied to the
+    device once.
+
+    Returns
+    -------
+    contexts : dict
+        ``{key: SeriesContext}`` with each series' last ``keep`` rows.
+    tensors : SeriesTensors or None
+    """
+    offsets, lengths = stacked.offsets, stacked.lengths
+    n_targets = stacked.y.shape[1]
+    n_columns = n_targets + (0 if stacked.X is None else stacked.X.shape[1])
+    values = np.empty((len(stacked.y), n_columns), dtype=np.float32) if train else None
+    contexts = {}
+    for i, key in enumerate(stacked.keys):
+        rows = slice(offsets[i], offsets[i] + lengths[i])
+        n_train = lengths[i] - n_val_rows[i]
+        y_i = stacked.y[rows]
+        X_i = None if stacked.X is None else stacked.X[rows]
+        y_scaler = standard_scaler(y_i[:n_train], scale)
+        x_scaler = None if X_i is None else standard_scaler(X_i[:n_train], scale)
+        if train:
+            values[rows, :n_targets] = _standardised(y_i, y_scaler)
+            if X_i is not None:
+                values[rows, n_targets:] = _standardised(X_i, x_scaler)
+        y_tail, X_tail = stacked.frames(i, slice(-keep, None))
+        contexts[key] = SeriesContext(y_tail, X_tail, y_scaler, x_scaler,
+                                      _checks.constant_levels(y_i), series_ids.get(key, -1))  # fmt: skip
+    if not train:
+        return contexts, None
+    # the calendar of every distinct time stamp once, then looked up row by row
+    marks = calendar_marks(stacked.times, spec)
+    marks = marks if stacked.time_codes is None else marks[stacked.time_codes]
+    ids = None
+    if n_series:
+        ids = np.repeat([c.series_id for c in contexts.values()], lengths)
+    return contexts, SeriesTensors.from_arrays(values, None, marks, device, ids, n_targets=n_targets)
+
+
+def _standardised(values, scaler):
+    if scaler.mean_ is None:
+        return values
+    return (values - scaler.mean_) / scaler.scale_
 
 
 @dataclasses.dataclass
@@ -76,22 +237,13 @@ def tail(context, n_rows):
     return dataclasses.replace(context, y=context.y.iloc[-n_rows:], X=X)
 
 
-def series_parts(y, X):
-    """``[(key, y, X), ...]`` of every series; X's rows beyond y's are dropped."""
-    X_parts = dict(split_panel(X)) if X is not None else {}
-    return [
-        (key, y_i, None if X is None else X_parts[key].loc[y_i.index])
-        for key, y_i in split_panel(y)
-    ]
-
-
 def series_name(key):
     return "y" if key is None else f"y series {key!r}"
 
 
-def common_freq(parts, expected=None):
-    """The frequency every series shares; ``expected`` is the pretrained one."""
-    freqs = [(key, _checks.index_freq(y_i.index, series_name(key))) for key, y_i, _ in parts]
+def common_freq(indexes, expected=None):
+    """The frequency every series of ``[(key, time index), ...]`` shares; ``expected`` is the pretrained one."""
+    freqs = [(key, _checks.index_freq(index, series_name(key))) for key, index in indexes]
     key, freq = freqs[0]
     for other, other_freq in freqs[1:]:
         if other_freq != freq:
@@ -111,19 +263,19 @@ def common_freq(parts, expected=None):
     return freq
 
 
-def series_rows(parts, seq_len, pred_len, validation_size, train):
+def series_rows(keys, lengths, seq_len, pred_len, validation_size, train):
     """Rows and validation tail of every series, raising where they cannot serve.
 
     Every series needs ``seq_len`` points to be forecast. For training, a series too
     short for a training window is skipped with a warning (its tail is set to 0) as
     long as another series gives windows; one series alone keeps its own messages.
     """
-    lengths = [len(y_i) for _, y_i, _ in parts]
-    if parts[0][0] is None and train:
+    lengths = [int(n) for n in lengths]
+    if keys[0] is None and train:
         n_val = _checks.n_validation_rows(lengths[0], validation_size, pred_len)
         _checks.check_length(lengths[0], seq_len, pred_len, n_val)
         return lengths, [n_val]
-    for (key, _, _), n_rows in zip(parts, lengths):
+    for key, n_rows in zip(keys, lengths):
         if n_rows < seq_len:
             raise ValueError(
                 f"{series_name(key)} has {n_rows} time points, but every series needs "
@@ -131,25 +283,25 @@ def series_rows(parts, seq_len, pred_len, validation_size, train):
                 "drop it, or lower seq_len."
             )
     if not train:
-        return lengths, [0] * len(parts)
+        return lengths, [0] * len(keys)
     n_val_rows = [int(round(validation_size * n)) if validation_size else 0 for n in lengths]
     short = [i for i, n in enumerate(lengths) if n - n_val_rows[i] < seq_len + pred_len]
-    if len(short) == len(parts):
+    if len(short) == len(keys):
         longest = int(np.argmax(lengths))
         raise ValueError(
-            f"None of the {len(parts)} series of y gives a training window: each needs "
+            f"None of the {len(keys)} series of y gives a training window: each needs "
             f"seq_len={seq_len} + max(fh)={pred_len} points before its validation tail "
             f"(validation_size={validation_size}); the longest, series "
-            f"{parts[longest][0]!r}, has {lengths[longest]}. Pass longer series, or "
+            f"{keys[longest]!r}, has {lengths[longest]}. Pass longer series, or "
             "lower seq_len or validation_size."
         )
     if short:
-        keys = [parts[i][0] for i in short]
+        short_keys = [keys[i] for i in short]
         warnings.warn(
-            f"{len(short)} of the {len(parts)} series of y are too short for a training "
+            f"{len(short)} of the {len(keys)} series of y are too short for a training "
             f"window (seq_len={seq_len} + max(fh)={pred_len} points before the "
-            f"validation tail) and are only forecast, not trained on: {keys[:5]}"
-            + (" ..." if len(keys) > 5 else ""),
+            f"validation tail) and are only forecast, not trained on: {short_keys[:5]}"
+            + (" ..." if len(short_keys) > 5 else ""),
             stacklevel=4,
         )
         for i in short:
