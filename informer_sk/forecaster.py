@@ -32,12 +32,19 @@ from informer_sk._persistence import dump_state, load_state
 from informer_sk.calendar import calendar_spec
 from informer_sk.inference import forecast_windows
 from informer_sk.nn import Informer, InformerConfig
-from informer_sk.outputs import check_alpha_in_range, check_finite, to_user_scale
+from informer_sk.outputs import (
+    check_alpha_in_range,
+    check_finite,
+    forecast_frame,
+    to_user_scale,
+    to_user_scale_all,
+)
 from informer_sk.runtime import deterministic, resolve_device, seeded, torch_threads
 from informer_sk.series import (
     SeriesContext,
     append,
     check_update_series,
+    forecast_inputs,
     match_pretrained,
     prepare,
     series_rows,
@@ -985,38 +992,14 @@ class InformerForecaster(BaseForecaster):
     def _network_output(self, fh, X):
         """The network's raw output for every series, from its last ``seq_len`` points."""
         steps = np.asarray(fh.to_relative(self.cutoff), dtype=int) - 1
-        X_parts = dict(split_panel(X)) if X is not None else {}
-        n_series = self.network_.config.n_series
-        pasts, futures, tensors = [], [], []
-        for key, context in self._contexts.items():
-            y_past = context.y.iloc[-self.seq_len :]
-            # each series' steps count from its own last point
-            cutoff = self.cutoff if key is None else _checks.last_point(context.y.index, self._freq)
-            future = ForecastingHorizon(
-                np.arange(1, self.pred_len_ + 1), is_relative=True, freq=fh.freq
-            ).to_absolute_index(cutoff)
-            X_all = None
-            if context.x_scaler is not None:
-                X_i = X_parts.get(key)
-                if key is not None and X is not None and X_i is None:
-                    raise ValueError(
-                        f"X passed to predict lacks series {key!r}; pass X holding the "
-                        "future values of every series for the steps of fh."
-                    )
-                horizon = future[steps] if key is not None else fh.to_absolute_index(cutoff)
-                _checks.check_predict_X(X_i, context.X.columns, horizon)
-                X_new = X_i[context.X.columns]
-                X_all = append(context.X, X_new).reindex(y_past.index.append(future)).ffill()
-            # the future rows of y are placeholders: the decoder zeroes them
-            y_all = pd.concat([y_past, pd.DataFrame(0.0, index=future, columns=y_past.columns)])
-            tensors.append(to_tensors(y_all, X_all, context, self.calendar_, self.device_, n_series))
-            pasts.append(y_past)
-            futures.append(future)
-        starts = np.arange(len(tensors)) * (self.seq_len + self.pred_len_)
-        windows = self._windows(SeriesTensors.concat(tensors), starts, self.pred_len_)
+        inputs = forecast_inputs(self._contexts, X, steps, self.cutoff, self._freq, fh.freq,
+                                 self.calendar_, self.seq_len, self.pred_len_, self.device_,
+                                 self.network_.config.n_series)  # fmt: skip
+        starts = np.arange(len(self._contexts)) * (self.seq_len + self.pred_len_)
+        windows = self._windows(inputs.tensors, starts, self.pred_len_)
         out = forecast_windows(self.network_, windows, seed=self.seed_, precision=self.precision,
                                batch_size=self.inference_batch_size)  # fmt: skip
-        return out, pasts, futures, steps
+        return out, inputs, steps
 
     def _per_series(self, output, kind, columns=None, alpha=None):
         """The forecasts ``kind`` of every series (see ``outputs.to_user_scale``) as a frame.
@@ -1024,16 +1007,14 @@ class InformerForecaster(BaseForecaster):
         Rows are the steps of ``fh`` of each series, in the panel form of ``y``;
         columns those of ``y``, or ``columns``.
         """
-        out, pasts, futures, steps = output
-        config, parts = self.network_.config, []
-        for i, (key, context) in enumerate(self._contexts.items()):
-            y_past = pasts[i].to_numpy(np.float64)
-            values = to_user_scale(out[i], kind, config, context, y_past, alpha)[steps]
-            check_finite(values, self.scale, self.learning_rate)
-            frame = pd.DataFrame(values.reshape(len(steps), -1), index=futures[i][steps],
-                                 columns=pasts[i].columns if columns is None else columns)  # fmt: skip
-            parts.append((key, frame))
-        return join_panel(parts, self._index_names)
+        out, inputs, steps = output
+        contexts = list(self._contexts.values())
+        values = to_user_scale_all(out, kind, self.network_.config, contexts, inputs.y_past, alpha)
+        values = values[:, steps]  # (n_series, len(steps), c[, len(alpha)])
+        check_finite(values, self.scale, self.learning_rate)
+        horizon = inputs.horizon[(np.arange(len(contexts))[:, None] * self.pred_len_ + steps).ravel()]
+        columns = contexts[0].y.columns if columns is None else columns
+        return forecast_frame(values, list(self._contexts), horizon, columns, self._index_names)
 
     def _fine_tune(self, series, starts):
         network = copy.deepcopy(self.network_)  # train a copy: an error keeps the old

@@ -9,11 +9,13 @@ column that is constant in training, and its row of the series embedding.
 """
 
 __all__ = [
+    "ForecastInputs",
     "SeriesContext",
     "Stacked",
     "append",
     "check_update_series",
     "common_freq",
+    "forecast_inputs",
     "in_pretrained_order",
     "match_pretrained",
     "prepare",
@@ -28,10 +30,12 @@ __all__ = [
 
 import dataclasses
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from sklearn.preprocessing import StandardScaler
+from sktime.forecasting.base import ForecastingHorizon
 
 from informer_sk import _checks
 from informer_sk.calendar import calendar_marks
@@ -230,6 +234,120 @@ def to_tensors(y, X, context, spec, device, n_series):
     marks = calendar_marks(y.index, spec)
     series_id = context.series_id if n_series else None
     return SeriesTensors.from_arrays(y_values, X_values, marks, device, series_id)
+
+
+class ForecastInputs(NamedTuple):
+    """What predict gives the network, and what it needs to read the forecasts back."""
+
+    tensors: SeriesTensors  # per series its last seq_len rows and pred_len placeholders
+    y_past: np.ndarray  # (n_series, seq_len, n_targets) the inputs' targets, user's scale
+    horizon: pd.Index  # (n_series * pred_len,) the time stamps forecast, series after series
+
+
+def forecast_inputs(contexts, X, steps, cutoff, freq, fh_freq, spec, seq_len, pred_len, device, n_series):
+    """The input window of every series for predict, built for all series at once.
+
+    Each series reads its last ``seq_len`` points and the ``pred_len`` steps after its
+    own last point; exogenous columns take their future values from ``X`` (rows of
+    ``X`` at the window's past times replace the kept ones), and steps that ``X``
+    lacks between the steps of fh take the value of the step before.
+
+    Raises
+    ------
+    ValueError
+        For ``X`` missing, missing a series, or lacking a step of fh of a series, with
+        the message of the first such series.
+    """
+    keys, kept = list(contexts), list(contexts.values())
+    n, width = len(kept), seq_len + pred_len
+    y_past = np.stack([c.y.to_numpy(np.float64)[-seq_len:] for c in kept])  # (n, seq_len, c)
+    times = _window_times(keys, kept, cutoff, freq, fh_freq, seq_len, pred_len)  # (n * width,)
+    y_all = np.concatenate([y_past, np.zeros((n, pred_len, y_past.shape[2]))], axis=1)
+    parts = [_scaled(y_all, [c.y_scaler for c in kept])]
+    if kept[0].x_scaler is not None:
+        X_all = _window_X(keys, kept, X, times, steps, cutoff, freq, fh_freq, seq_len, pred_len)
+        parts.append(_scaled(X_all, [c.x_scaler for c in kept]))
+    values = np.concatenate(parts, axis=2).reshape(n * width, -1)  # (n * width, C)
+    ids = np.repeat([c.series_id for c in kept], width) if n_series else None
+    tensors = SeriesTensors.from_arrays(values, None, calendar_marks(times, spec), device, ids,
+                                        n_targets=y_past.shape[2])  # fmt: skip
+    horizon = times[(np.arange(n)[:, None] * width + np.arange(seq_len, width)).ravel()]
+    return ForecastInputs(tensors, y_past, horizon)
+
+
+def _scaled(values, scalers):
+    """``values`` (n, rows, c) standardised with each series' scaler, as its ``transform``."""
+    if scalers[0].mean_ is None:
+        return values
+    mean = np.stack([s.mean_ for s in scalers])[:, None, :]  # (n, 1, c)
+    scale = np.stack([s.scale_ for s in scalers])[:, None, :]
+    return (values - mean) / scale
+
+
+def _window_times(keys, kept, cutoff, freq, fh_freq, seq_len, pred_len):
+    """Time stamps of every series' last ``seq_len`` points and next ``pred_len`` steps.
+
+    On a grid of fixed steps (integers, periods, or dates at a fixed frequency such as
+    ``h`` or ``15min``) they are the last point plus multiples of the step, for every
+    series at once; other frequencies (``MS``, ``B``, ...) go series by series.
+    """
+    index = kept[0].y.index
+    ks = np.tile(np.arange(1 - seq_len, pred_len + 1), len(kept))
+    repeats = seq_len + pred_len
+    if freq == 1:
+        return pd.Index(np.repeat([c.y.index[-1] for c in kept], repeats) + ks, name=index.name)
+    if isinstance(index, pd.PeriodIndex):
+        return (pd.PeriodIndex([c.y.index[-1] for c in kept]).repeat(repeats) + ks).rename(index.name)
+    offset = pd.tseries.frequencies.to_offset(freq)
+    if isinstance(index, pd.DatetimeIndex) and isinstance(offset, pd.offsets.Tick):
+        lasts = pd.DatetimeIndex([c.y.index[-1] for c in kept]).as_unit("ns")
+        times = lasts.repeat(repeats) + pd.to_timedelta(ks * offset.nanos, unit="ns")
+        return times.as_unit(index.unit).rename(index.name)
+    windows = []
+    for key, context in zip(keys, kept):
+        # each series' steps count from its own last point
+        last = cutoff if key is None else _checks.last_point(context.y.index, freq)
+        future = ForecastingHorizon(np.arange(1, pred_len + 1), is_relative=True, freq=fh_freq)
+        windows.append(context.y.index[-seq_len:].append(future.to_absolute_index(last)))
+    return windows[0].append(windows[1:])
+
+
+def _window_X(keys, kept, X, times, steps, cutoff, freq, fh_freq, seq_len, pred_len):
+    """Exogenous values (n, seq_len + pred_len, c) of every series' input window."""
+    columns = kept[0].X.columns
+    n, width = len(kept), seq_len + pred_len
+    given = None
+    if X is not None and set(X.columns) == set(columns) and len(X.columns) == len(columns):
+        target = times
+        if keys[0] is not None:
+            levels = list(zip(*keys)) if isinstance(keys[0], tuple) else [keys]
+            target = pd.MultiIndex.from_arrays(
+                [np.repeat(np.asarray(level, dtype=object), width) for level in levels] + [times]
+            )
+        given = X[columns].reindex(target).to_numpy(np.float64).reshape(n, width, len(columns))
+        missing = np.isnan(given[:, seq_len + steps]).any(axis=(1, 2))  # a step of fh lacking
+    if given is None or missing.any():
+        first = 0 if given is None else int(np.argmax(missing))
+        _raise_for_X(keys[first], kept[first], X, times[first * width + seq_len + steps], columns)
+    past = np.stack([c.X.to_numpy(np.float64)[-seq_len:] for c in kept])  # (n, seq_len, c)
+    kept_values = np.concatenate([past, np.full((n, pred_len, len(columns)), np.nan)], axis=1)
+    merged = np.where(np.isnan(given), kept_values, given)
+    # steps between those of fh that X lacks take the value of the step before
+    last_valid = np.where(np.isnan(merged), 0, np.arange(width)[None, :, None])
+    np.maximum.accumulate(last_valid, axis=1, out=last_valid)
+    return np.take_along_axis(merged, last_valid, axis=1)
+
+
+def _raise_for_X(key, context, X, horizon, columns):
+    """Raise the message of one series whose exogenous future values are missing."""
+    X_i = dict(split_panel(X)).get(key) if X is not None else None
+    if key is not None and X is not None and X_i is None:
+        raise ValueError(
+            f"X passed to predict lacks series {key!r}; pass X holding the "
+            "future values of every series for the steps of fh."
+        )
+    _checks.check_predict_X(X_i, columns, horizon)
+    raise ValueError(f"X passed to predict lacks future values of series {key!r} at {list(horizon)}.")
 
 
 def tail(context, n_rows):
