@@ -149,7 +149,7 @@ def stacked_freq(stacked, expected=None):
     freq = _checks.index_freq(first, series_name(stacked.keys[0]))
     on_grid = len(stacked.keys) > 1 and isinstance(times, pd.DatetimeIndex) and len(times) > 2
     if on_grid:
-        grid_step = np.diff(times.asi8)
+        grid_step = np.diff(times.as_unit("ns").asi8)  # asi8 counts in the index's unit
         offset = pd.tseries.frequencies.to_offset(freq) if freq != 1 else None
         on_grid = (
             isinstance(offset, pd.offsets.Tick)
