@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from sklearn.preprocessing import StandardScaler
 
-from informer_sk import InformerForecaster
+from informer_sk import InformerForecaster, _checks
 from informer_sk.series import stack_series, stacked_freq, standard_scaler
 from informer_sk.windows import split_panel
 from tests.conftest import SMALL, hourly, panel
@@ -41,6 +41,15 @@ def test_stacking_reads_series_in_order_of_first_appearance_even_when_interleave
 def test_stacking_a_hierarchy_keys_series_by_tuples():
     frame = pd.concat({("x", 1): hourly(30), ("y", 2): hourly(30, seed=3)}, names=["l0", "l1", "time"])
     assert stack_series(frame, None).keys == [("x", 1), ("y", 2)]
+
+
+def test_series_on_one_hourly_grid_infer_one_frequency_not_one_each(monkeypatch):
+    calls = []
+    index_freq = _checks.index_freq
+    monkeypatch.setattr(_checks, "index_freq", lambda *args: calls.append(args) or index_freq(*args))
+    stacked = stack_series(panel(a=hourly(60), b=hourly(50, start="2021-03-04"), c=hourly(70)), None)
+    assert stacked_freq(stacked) == pd.tseries.frequencies.to_offset("h")
+    assert len(calls) == 1
 
 
 def test_a_series_off_the_grid_is_named_as_before():
