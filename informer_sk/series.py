@@ -140,29 +140,28 @@ def stack_series(y, X):
 def stacked_freq(stacked, expected=None):
     """The frequency every series of ``stacked`` shares (see :func:`common_freq`).
 
-    When the distinct time stamps of all series lie on one regular grid, a series is
-    regular exactly when its rows step one grid position at a time, which one array
-    comparison checks for every series; otherwise each series is inferred on its own.
+    At a fixed frequency (``h``, ``15min``, ...) a series is regular at its first
+    series' frequency exactly when its rows step one position at a time along the grid
+    of that frequency, which one array comparison checks for every series; otherwise,
+    or where that fails, each series is inferred on its own, to name the one at fault.
     """
     times, codes, offsets = stacked.times, stacked.time_codes, stacked.offsets
     first = stacked.index(0)
     freq = _checks.index_freq(first, series_name(stacked.keys[0]))
-    on_grid = len(stacked.keys) > 1 and isinstance(times, pd.DatetimeIndex) and len(times) > 2
+    offset = pd.tseries.frequencies.to_offset(freq) if freq != 1 else None
+    on_grid = len(stacked.keys) > 1 and isinstance(times, pd.DatetimeIndex) and isinstance(offset, pd.offsets.Tick)
     if on_grid:
-        grid_step = np.diff(times.as_unit("ns").asi8)  # asi8 counts in the index's unit
-        offset = pd.tseries.frequencies.to_offset(freq) if freq != 1 else None
-        on_grid = (
-            isinstance(offset, pd.offsets.Tick)
-            and (grid_step == offset.nanos).all()
-            and times.is_monotonic_increasing
-        )
+        since = times.as_unit("ns").asi8 - times.as_unit("ns").asi8.min()  # asi8 counts in the index's unit
+        on_grid = not (since % offset.nanos).any()
     if on_grid:
-        steps = np.diff(codes)
+        position = since // offset.nanos  # of every distinct time stamp on the grid
+        position = position.astype(np.int32 if position.max() < 2**31 else np.int64)
+        steps = np.diff(position[codes])
         steps[offsets[1:] - 1] = 1  # from one series' last row to the next's first
         on_grid = (steps == 1).all()
     if not on_grid:
         return common_freq([(key, stacked.index(i)) for i, key in enumerate(stacked.keys)], expected)
-    return common_freq([(stacked.keys[0], first)], expected)
+    return _pretrained_freq(freq, expected)
 
 
 def prepare(stacked, n_val_rows, spec, scale, keep, series_ids, device, n_series, train):
@@ -372,6 +371,11 @@ def common_freq(indexes, expected=None):
                 "of one frequency: resample them onto one grid, e.g. with "
                 "y.groupby(level=...).resample(...), or fit one forecaster per frequency."
             )
+    return _pretrained_freq(freq, expected)
+
+
+def _pretrained_freq(freq, expected):
+    """``freq``, unless it differs from the pretrained ``expected`` frequency."""
     if expected is not None and freq != expected:
         raise ValueError(
             f"y has frequency {_checks.freq_str(freq)}, but the forecaster was pretrained "
