@@ -6,6 +6,12 @@ its last points (enough to forecast and to fine-tune), its scaling statistics (o
 training rows only, so the validation tail does not leak into them), the value of each
 column that is constant in training, and its row of the series embedding.
 :func:`to_tensors` scales a series with its statistics into the model's tensors.
+
+A panel of ten thousand series is not handled a frame at a time: :func:`stack_series`
+reads it as arrays stacked end to end (one split, no frame per series),
+:func:`prepare` computes every series' statistics and writes the scaled panel and its
+calendar fields into one array each, copied to the device once, and
+:func:`forecast_inputs` builds predict's input window of every series at once.
 """
 
 __all__ = [
