@@ -41,7 +41,6 @@ from informer_sk.outputs import (
 )
 from informer_sk.runtime import deterministic, resolve_device, seeded, torch_threads
 from informer_sk.series import (
-    SeriesContext,
     append,
     check_update_series,
     forecast_inputs,
@@ -57,7 +56,6 @@ from informer_sk.training import best_residual_periods, loss_function, train_net
 from informer_sk.windows import (
     SeriesTensors,
     Windows,
-    join_panel,
     panel_starts,
     split_panel,
     window_starts,

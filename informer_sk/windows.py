@@ -22,7 +22,6 @@ __all__ = [
     "split_starts",
     "panel_starts",
     "split_panel",
-    "join_panel",
 ]
 
 from dataclasses import dataclass
@@ -187,19 +186,3 @@ def split_panel(frame):
         (key, part.droplevel(levels))
         for key, part in frame.groupby(level=key_level, sort=False, observed=True)
     ]
-
-
-def join_panel(parts, names):
-    """Inverse of :func:`split_panel`: series frames back into one frame.
-
-    ``names`` are the index level names of the frame that was split; for one series
-    with key None the frame is returned as it is.
-    """
-    if len(parts) == 1 and parts[0][0] is None:
-        return parts[0][1]
-    frames = []
-    for key, part in parts:
-        key = key if isinstance(key, tuple) else (key,)
-        index = pd.MultiIndex.from_arrays([*([k] * len(part) for k in key), part.index], names=names)
-        frames.append(part.set_axis(index))
-    return pd.concat(frames)
