@@ -13,7 +13,7 @@ tables (``"learned"``). An index without calendar (``RangeIndex``, integer index
 has no fields at all.
 """
 
-__all__ = ["CalendarSpec", "calendar_spec", "calendar_marks"]
+__all__ = ["CalendarSpec", "calendar_marks", "calendar_spec", "marks_dtype"]
 
 from dataclasses import dataclass
 
@@ -97,11 +97,24 @@ def calendar_spec(index, freq=None):
     return CalendarSpec(fields=())  # yearly or coarser: the position says it all
 
 
+def marks_dtype(spec):
+    """The smallest integer type that holds every field of ``spec``: int8 or int16.
+
+    Calendar rows are stored for every row of a panel; int64 fields took three
+    quarters of the memory of a univariate hourly series.
+    """
+    return np.int8 if max(spec.sizes, default=0) <= 128 else np.int16
+
+
 def calendar_marks(index, spec):
-    """Integer calendar fields of every time stamp, shape ``(len(index), n_fields)``."""
+    """Integer calendar fields of every time stamp, shape ``(len(index), n_fields)``.
+
+    Of type :func:`marks_dtype`; the network reads any integer type.
+    """
     dt_index = _as_datetime_index(index)
+    dtype = marks_dtype(spec)
     if not spec.fields:
-        return np.zeros((len(index), 0), dtype=np.int64)
-    columns = [np.asarray(_FIELDS[name][1](dt_index), dtype=np.int64) for name in spec.fields]
+        return np.zeros((len(index), 0), dtype=dtype)
+    columns = [np.asarray(_FIELDS[name][1](dt_index), dtype=dtype) for name in spec.fields]
     return np.stack(columns, axis=1)
 

@@ -21,7 +21,7 @@ from sktime.forecasting.base import BaseForecaster
 
 from informer_sk.forecaster import InformerForecaster
 from informer_sk.runtime import restored_on_error
-from informer_sk.series import common_freq, series_parts
+from informer_sk.series import common_freq
 from informer_sk.windows import join_panel, split_panel
 
 # the benchmark's --size small: CPU-sized, two epochs (docs/benchmarks.md, "Accuracy")
@@ -522,7 +522,8 @@ class InformerEnsemble(_HeterogenousMetaEstimator, BaseForecaster):
             return list(self.forecasters)
         sp = self.sp
         if sp is None:
-            freq = common_freq(series_parts(y, None))
+            y_frame = y.to_frame() if isinstance(y, pd.Series) else y
+            freq = common_freq([(key, y_i.index) for key, y_i in split_panel(y_frame)])
             sp = None if freq == 1 else seasonal_period(freq)
             if sp is None:
                 source = "an integer index" if freq == 1 else f"frequency {freq.freqstr!r}"

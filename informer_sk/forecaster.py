@@ -33,18 +33,23 @@ from informer_sk.calendar import calendar_spec
 from informer_sk.channels import TARGET, fitted_columns, from_channels, repeat_for_channels, to_channels
 from informer_sk.inference import forecast_windows
 from informer_sk.nn import Informer, InformerConfig
-from informer_sk.outputs import check_alpha_in_range, check_finite, to_user_scale
+from informer_sk.outputs import (
+    check_alpha_in_range,
+    check_finite,
+    forecast_frame,
+    to_user_scale,
+    to_user_scale_all,
+)
 from informer_sk.runtime import deterministic, resolve_device, restored_on_error, seeded, torch_threads
 from informer_sk.series import (
-    SeriesContext,
     append,
     check_update_series,
-    common_freq,
-    constant_values,
-    fit_scaler,
+    forecast_inputs,
     match_pretrained,
-    series_parts,
+    prepare,
     series_rows,
+    stack_series,
+    stacked_freq,
     tail,
     to_tensors,
 )
@@ -52,7 +57,6 @@ from informer_sk.training import best_residual_periods, loss_function, train_net
 from informer_sk.windows import (
     SeriesTensors,
     Windows,
-    join_panel,
     panel_starts,
     split_panel,
     window_starts,
@@ -992,38 +996,27 @@ class InformerForecaster(BaseForecaster):
         with ``epochs=0``). ``series_ids`` maps series seen before to their row of the
         series embedding; ``freq``, if given, is the frequency the data must have.
         """
-        parts = series_parts(y, X)
-        freq = common_freq(parts, freq)
-        spec = calendar_spec(parts[0][1].index, None if freq == 1 else freq)
-        lengths, n_val_rows = series_rows(parts, self.seq_len, pred_len,
+        stacked = stack_series(y, X)
+        freq = stacked_freq(stacked, freq)
+        spec = calendar_spec(stacked.index(0), None if freq == 1 else freq)
+        lengths, n_val_rows = series_rows(stacked.keys, stacked.lengths, self.seq_len, pred_len,
                                           self.validation_size, epochs > 0)  # fmt: skip
         if network is None and self.series_embedding:
-            trained = [key for (key, y_i, _), n_val in zip(parts, n_val_rows)
-                       if len(y_i) - n_val >= self.seq_len + pred_len]  # fmt: skip
+            trained = [key for key, n_rows, n_val in zip(stacked.keys, lengths, n_val_rows)
+                       if n_rows - n_val >= self.seq_len + pred_len]  # fmt: skip
             series_ids = {key: i for i, key in enumerate(trained)}
         device = resolve_device(self.device)
         ranks = distributed.ranks(device)  # None in a single process
         device = device if ranks is None else ranks.device
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         n_series = len(series_ids) if network is None else network.config.n_series
-        contexts, tensors = {}, []
-        for (key, y_i, X_i), n_val in zip(parts, n_val_rows):
-            # statistics of the training part only, as the original: the validation
-            # tail must not leak into the scaling
-            n_train = len(y_i) - n_val
-            y_scaler = fit_scaler(y_i.iloc[:n_train], self.scale)
-            x_scaler = None if X_i is None else fit_scaler(X_i.iloc[:n_train], self.scale)
-            context = SeriesContext(y_i, X_i, y_scaler, x_scaler, constant_values(y_i),
-                                    series_ids.get(key, -1))  # fmt: skip
-            if epochs:
-                tensors.append(to_tensors(y_i, X_i, context, spec, device, n_series))
-            contexts[key] = tail(context, self.seq_len + pred_len - 1)
+        contexts, series = prepare(stacked, n_val_rows, spec, self.scale, self.seq_len + pred_len - 1,
+                                   series_ids, device, n_series, epochs > 0)  # fmt: skip
         if ranks is not None:  # every rank the same data and rank 0's seed
             seed = ranks.agree(seed, distributed.fingerprint(self.get_params(deep=False), y, X,
                                                              n_val_rows))  # fmt: skip
         history, best_epoch = [], 0
         if epochs:
-            series = SeriesTensors.concat(tensors)
             train_starts, val_starts = panel_starts(lengths, self.seq_len, pred_len, n_val_rows)
             train = self._windows(series, train_starts, pred_len)
             val = None if val_starts is None else self._windows(series, val_starts, pred_len)
@@ -1076,38 +1069,14 @@ class InformerForecaster(BaseForecaster):
         steps = np.asarray(fh.to_relative(self.cutoff), dtype=int) - 1
         if self.channel_independent:
             X = repeat_for_channels(X, self._y_columns)
-        X_parts = dict(split_panel(X)) if X is not None else {}
-        n_series = self.network_.config.n_series
-        pasts, futures, tensors = [], [], []
-        for key, context in self._contexts.items():
-            y_past = context.y.iloc[-self.seq_len :]
-            # each series' steps count from its own last point
-            cutoff = self.cutoff if key is None else _checks.last_point(context.y.index, self._freq)
-            future = ForecastingHorizon(
-                np.arange(1, self.pred_len_ + 1), is_relative=True, freq=fh.freq
-            ).to_absolute_index(cutoff)
-            X_all = None
-            if context.x_scaler is not None:
-                X_i = X_parts.get(key)
-                if key is not None and X is not None and X_i is None:
-                    raise ValueError(
-                        f"X passed to predict lacks series {key!r}; pass X holding the "
-                        "future values of every series for the steps of fh."
-                    )
-                horizon = future[steps] if key is not None else fh.to_absolute_index(cutoff)
-                _checks.check_predict_X(X_i, context.X.columns, horizon)
-                X_new = X_i[context.X.columns]
-                X_all = append(context.X, X_new).reindex(y_past.index.append(future)).ffill()
-            # the future rows of y are placeholders: the decoder zeroes them
-            y_all = pd.concat([y_past, pd.DataFrame(0.0, index=future, columns=y_past.columns)])
-            tensors.append(to_tensors(y_all, X_all, context, self.calendar_, self.device_, n_series))
-            pasts.append(y_past)
-            futures.append(future)
-        starts = np.arange(len(tensors)) * (self.seq_len + self.pred_len_)
-        windows = self._windows(SeriesTensors.concat(tensors), starts, self.pred_len_)
+        inputs = forecast_inputs(self._contexts, X, steps, self.cutoff, self._freq, fh.freq,
+                                 self.calendar_, self.seq_len, self.pred_len_, self.device_,
+                                 self.network_.config.n_series)  # fmt: skip
+        starts = np.arange(len(self._contexts)) * (self.seq_len + self.pred_len_)
+        windows = self._windows(inputs.tensors, starts, self.pred_len_)
         out = forecast_windows(self.network_, windows, seed=self.seed_, precision=self.precision,
                                batch_size=self.inference_batch_size)  # fmt: skip
-        return out, pasts, futures, steps
+        return out, inputs, steps
 
     def _per_series(self, output, kind, columns=None, alpha=None):
         """The forecasts ``kind`` of every series (see ``outputs.to_user_scale``) as a frame.
@@ -1115,19 +1084,16 @@ class InformerForecaster(BaseForecaster):
         Rows are the steps of ``fh`` of each series, in the panel form of ``y``;
         columns those of ``y`` (with the levels ``alpha`` for quantiles), or ``columns``.
         """
-        out, pasts, futures, steps = output
-        config, parts = self.network_.config, []
-        for i, (key, context) in enumerate(self._contexts.items()):
-            y_past = pasts[i].to_numpy(np.float64)
-            values = to_user_scale(out[i], kind, config, context, y_past, alpha)[steps]
-            check_finite(values, self.scale, self.learning_rate)
-            names = pasts[i].columns
-            if kind == "quantiles":
-                names = pd.MultiIndex.from_product([names, alpha])
-            frame = pd.DataFrame(values.reshape(len(steps), -1), index=futures[i][steps],
-                                 columns=names)  # fmt: skip
-            parts.append((key, frame))
-        frame = join_panel(parts, self._index_names)
+        out, inputs, steps = output
+        contexts = list(self._contexts.values())
+        values = to_user_scale_all(out, kind, self.network_.config, contexts, inputs.y_past, alpha)
+        values = values[:, steps]  # (n_series, len(steps), c[, len(alpha)])
+        check_finite(values, self.scale, self.learning_rate)
+        horizon = inputs.horizon[(np.arange(len(contexts))[:, None] * self.pred_len_ + steps).ravel()]
+        names = contexts[0].y.columns
+        if kind == "quantiles":
+            names = pd.MultiIndex.from_product([names, alpha])
+        frame = forecast_frame(values, list(self._contexts), horizon, names, self._index_names)
         if self.channel_independent:
             frame = from_channels(frame)
         return frame if columns is None else frame.set_axis(columns, axis=1)

@@ -11,17 +11,22 @@ __all__ = [
     "LEVEL_TOLERANCE",
     "check_alpha_in_range",
     "check_finite",
+    "forecast_frame",
     "held",
+    "held_all",
     "held_columns",
     "hold_constants",
     "normal_scale",
     "point_forecast",
     "quantiles_at",
     "to_user_scale",
+    "to_user_scale_all",
     "unscale",
+    "unscale_all",
 ]
 
 import numpy as np
+import pandas as pd
 from scipy.stats import norm
 
 from informer_sk import _checks
@@ -85,10 +90,23 @@ def unscale(values, scaler, shift=True):
 
     Quantiles and means: mean + std * value; spreads (``shift=False``): std * value.
     """
-    shape = (-1,) + (1,) * (values.ndim - 2)  # broadcast over the column axis
-    std = scaler.scale_.reshape(shape) if scaler.with_std else 1.0
-    mean = scaler.mean_.reshape(shape) if scaler.with_mean and shift else 0.0
+    mean, std = _statistics([scaler])
+    return unscale_all(values[None], mean, std, shift)[0]
+
+
+def unscale_all(values, mean, std, shift=True):
+    """:func:`unscale` of every series: ``values`` (n, pred_len, c[, k]), ``mean``/``std`` (n, c)."""
+    shape = (len(values), 1, -1) + (1,) * (values.ndim - 3)  # broadcast over the column axis
+    std = 1.0 if std is None else std.reshape(shape)
+    mean = 0.0 if mean is None or not shift else mean.reshape(shape)
     return mean + std * values
+
+
+def _statistics(scalers):
+    """Means and standard deviations (n, c) of fitted scalers; None where not scaled."""
+    if scalers[0].mean_ is None:
+        return None, None
+    return np.stack([s.mean_ for s in scalers]), np.stack([s.scale_ for s in scalers])
 
 
 def hold_constants(forecast, y_past, constants):
@@ -98,9 +116,7 @@ def hold_constants(forecast, y_past, constants):
     zero variance); the network's output there is near zero but not zero, which the
     inverse scaling would add to the constant as noise.
     """
-    hold = held_columns(y_past, constants)
-    forecast[:, hold] = constants[hold]
-    return forecast
+    return held(forecast, y_past, constants)
 
 
 def held(values, y_past, constants, fill=None):
@@ -109,15 +125,28 @@ def held(values, y_past, constants, fill=None):
     Set to their constant, or to ``fill`` (0 for a spread): a degenerate forecast
     distribution at the constant.
     """
-    hold = held_columns(y_past, constants)
-    fill = constants[hold] if fill is None else np.full(hold.sum(), fill)
-    values[:, hold] = fill.reshape((-1,) + (1,) * (values.ndim - 2))
+    return held_all(values[None], y_past[None], constants[None], fill)[0]
+
+
+def held_all(values, y_past, constants, fill=None):
+    """:func:`held` of every series: ``values`` (n, pred_len, c[, k]), ``y_past`` (n, L, c)."""
+    hold = held_columns(y_past, constants)  # (n, c)
+    series, column = np.nonzero(hold)
+    fill = constants[series, column] if fill is None else np.full(len(series), fill)
+    values[series, :, column] = fill.reshape((-1,) + (1,) * (values.ndim - 2))
     return values
 
 
 def held_columns(y_past, constants):
-    """Columns constant in training and in the input ``y_past``."""
-    return _checks.held_columns(y_past, constants)  # NaN, a varying column, never held
+    """Columns constant in training and in the input ``y_past`` (L, c), or of every series.
+
+    ``y_past`` (n, L, c) and ``constants`` (n, c) give an (n, c) mask.
+    """
+    if y_past.ndim == 2:
+        return _checks.held_columns(y_past, constants)  # NaN, a varying column, never held
+    n, length, c = y_past.shape
+    by_column = y_past.transpose(1, 0, 2).reshape(length, n * c)  # a column per series and column
+    return _checks.held_columns(by_column, constants.reshape(-1)).reshape(n, c)
 
 
 def to_user_scale(out, kind, config, context, y_past, alpha=None):
@@ -144,19 +173,45 @@ def to_user_scale(out, kind, config, context, y_past, alpha=None):
     np.ndarray
         (pred_len, c), or (pred_len, c, len(alpha)) for quantiles.
     """
-    scaler, constants = context.y_scaler, context.constants
+    return to_user_scale_all(out[None], kind, config, [context], y_past[None], alpha)[0]
+
+
+def to_user_scale_all(out, kind, config, contexts, y_past, alpha=None):
+    """:func:`to_user_scale` of one window per series, for every series at once.
+
+    ``out`` is (n, pred_len, c[, n_outputs]), ``contexts`` the n series' contexts in
+    order and ``y_past`` (n, seq_len, c); returns (n, pred_len, c[, len(alpha)]).
+    """
+    mean, std = _statistics([c.y_scaler for c in contexts])
+    constants = np.stack([c.constants for c in contexts])  # (n, c)
     if kind == "point":
-        values = scaler.inverse_transform(point_forecast(out, config))
-        return hold_constants(values, y_past, constants)
+        values = unscale_all(point_forecast(out, config), mean, std)
+        return held_all(values, y_past, constants)
     if kind == "quantiles":
-        return held(unscale(quantiles_at(out, config, alpha), scaler), y_past, constants)
+        return held_all(unscale_all(quantiles_at(out, config, alpha), mean, std), y_past, constants)
     if kind == "var":
-        std = unscale(normal_scale(out, config), scaler, shift=False)
-        return held(std**2, y_past, constants, 0.0)
+        spread = unscale_all(normal_scale(out, config), mean, std, shift=False)
+        return held_all(spread**2, y_past, constants, 0.0)
     if kind == "mean":
-        return held(unscale(out[..., 0], scaler), y_past, constants)
-    std = unscale(out[..., 1], scaler, shift=False)  # kind == "std"
-    return held(std, y_past, constants, 0.0)
+        return held_all(unscale_all(out[..., 0], mean, std), y_past, constants)
+    spread = unscale_all(out[..., 1], mean, std, shift=False)  # kind == "std"
+    return held_all(spread, y_past, constants, 0.0)
+
+
+def forecast_frame(values, keys, horizon, columns, names):
+    """Forecasts of every series (n, k, c[, A]) as one frame in the form of ``y``.
+
+    ``horizon`` holds the k time stamps of each series, series after series; for a
+    panel the index also holds the series ``keys`` under the level ``names``.
+    """
+    n, k = values.shape[:2]
+    index = horizon
+    if keys[0] is not None:
+        levels = list(zip(*keys)) if isinstance(keys[0], tuple) else [keys]
+        index = pd.MultiIndex.from_arrays(
+            [np.repeat(np.asarray(level, dtype=object), k) for level in levels] + [horizon], names=names
+        )
+    return pd.DataFrame(values.reshape(n * k, -1), index=index, columns=columns)
 
 
 def check_finite(values, scale, learning_rate):

@@ -21,8 +21,8 @@ __all__ = [
     "window_starts",
     "split_starts",
     "panel_starts",
-    "split_panel",
     "join_panel",
+    "split_panel",
 ]
 
 from dataclasses import dataclass
@@ -41,7 +41,8 @@ class SeriesTensors:
     values : torch.Tensor
         ``(T, n_targets + n_exog)`` float32, targets first.
     marks : torch.Tensor
-        ``(T, n_fields)`` int64 calendar fields.
+        ``(T, n_fields)`` integer calendar fields, in the smallest type that holds
+        them (see :func:`informer_sk.calendar.calendar_marks`).
     n_targets : int
     series_id : torch.Tensor or None
         ``(T,)`` int64, the series each row belongs to (for the series embedding);
@@ -54,15 +55,23 @@ class SeriesTensors:
     series_id: torch.Tensor | None = None
 
     @classmethod
-    def from_arrays(cls, y, X, marks, device="cpu", series_id=None):
+    def from_arrays(cls, y, X, marks, device="cpu", series_id=None, n_targets=None):
+        """Tensors on ``device`` from arrays, each copied there once.
+
+        ``y`` may already hold the exogenous columns after the targets (``X`` None,
+        ``n_targets`` given); ``series_id`` is one id for every row, or an id per row.
+        """
         values = y if X is None else np.concatenate([y, X], axis=1)
+        if series_id is not None:
+            series_id = np.asarray(series_id, dtype=np.int64)
+            if series_id.ndim == 0:
+                series_id = np.full(len(values), series_id)
+            series_id = torch.as_tensor(series_id, device=device)
         return cls(
             values=torch.as_tensor(values, dtype=torch.float32, device=device),
-            marks=torch.as_tensor(marks, dtype=torch.long, device=device),
-            n_targets=y.shape[1],
-            series_id=None
-            if series_id is None
-            else torch.full((len(values),), series_id, dtype=torch.long, device=device),
+            marks=torch.as_tensor(marks, device=device),
+            n_targets=y.shape[1] if n_targets is None else n_targets,
+            series_id=series_id,
         )
 
     @classmethod
@@ -194,3 +203,4 @@ def join_panel(parts, names):
         index = pd.MultiIndex.from_arrays([*([k] * len(part) for k in key), part.index], names=names)
         frames.append(part.set_axis(index))
     return pd.concat(frames)
+
