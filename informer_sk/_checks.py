@@ -113,6 +113,8 @@ def check_panel_data(y, X, method, name="y", regular=True):
     X in predict may be sparse); ``X`` must hold every series of ``y`` at its time
     points. One series is left to the other checks.
     """
+    if _panel_is_clean(y, X, regular):
+        return
     parts = panel_parts(y)
     if parts is None:
         return
@@ -131,8 +133,58 @@ def check_panel_data(y, X, method, name="y", regular=True):
         _check_covers(X_parts[key], part.index, method)
 
 
+def _panel_is_clean(y, X, regular):
+    """Whether a ``pd-multiindex`` panel passes every per-series check, tested at once.
+
+    Columns, values and the cover of ``X`` are the same checks on the whole frame; a
+    series is sorted, without duplicates and (``regular``) on its grid when its rows
+    step one position at a time along a time level of fixed steps. False sends the
+    panel to the checks series by series, which say what is wrong.
+    """
+    from informer_sk.series import stack_series, stacked_freq  # series imports this module
+
+    frames = [y] + ([] if X is None else [X])
+    if not all(isinstance(f, pd.DataFrame) and isinstance(f.index, pd.MultiIndex) for f in frames):
+        return False
+    for frame in frames:
+        numeric = all(
+            pd.api.types.is_numeric_dtype(d) and not (pd.api.types.is_bool_dtype(d) or pd.api.types.is_complex_dtype(d))
+            for d in frame.dtypes
+        )
+        if frame.shape[1] == 0 or not numeric:
+            return False
+        values = frame.to_numpy(np.float64)
+        if not (np.isfinite(values) & (np.abs(values) < _MAX_ABS_VALUE)).all():
+            return False
+    if X is not None and not X.index.equals(y.index):
+        return False
+    stacked = stack_series(y, None)
+    times = stacked.times
+    if stacked.time_codes is None or not isinstance(times, pd.DatetimeIndex) or not times.is_monotonic_increasing:
+        return False
+    if len(stacked.keys) < 2:
+        return False
+    if regular:  # every series on one grid, or stacked_freq raises naming one that is not
+        try:
+            return stacked_freq(stacked) is not None
+        except ValueError:
+            return False
+    steps = np.diff(stacked.time_codes.astype(np.int64))  # sorted level: increasing times
+    steps[stacked.offsets[1:] - 1] = 1
+    return bool((steps > 0).all())
+
+
 def _check_panel_fh(y, X, fh):
     """Check ``fh`` against the cutoff of a panel: the latest last point of its series."""
+    if fh is not None and _panel_is_clean(y, X, True):
+        from informer_sk.series import stack_series, stacked_freq
+
+        stacked = stack_series(y, None)
+        freq = stacked_freq(stacked)
+        lasts = stacked.time_codes[stacked.offsets + stacked.lengths - 1]
+        latest = stacked.times[[lasts.max()]]
+        check_fh(fh, last_point(latest, freq), freq)
+        return
     parts = panel_parts(y)
     if parts is None or fh is None:
         return
