@@ -97,7 +97,7 @@ class Ranks:
         The rank that failed re-raises its own ``error``; the others raise
         :class:`DistributedTrainingError` naming it, ``where`` it failed and its error.
         """
-        flag = torch.tensor([0 if error is None else 1])
+        flag = torch.tensor([0 if error is None else 1], device="cpu")  # the gloo control group
         dist.all_reduce(flag, group=self.control)
         if flag.item():
             _raise_if_failed(self._gather(_describe(error, where)), error)

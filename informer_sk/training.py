@@ -245,7 +245,7 @@ def train_network(network, train_windows, val_windows=None, **settings):
     ranks = settings.pop("ranks", None)
     trained = network
     # the order of windows comes from a generator of its own: the same on every rank
-    settings["shuffle_seed"] = int(torch.randint(2**62, ()))
+    settings["shuffle_seed"] = int(torch.randint(2**62, (), device="cpu"))
     with contextlib.ExitStack() as stack:
         if ranks is not None:
             if settings.get("compile"):
@@ -256,7 +256,7 @@ def train_network(network, train_windows, val_windows=None, **settings):
             trained = distributed.synced_copy(network, ranks)
             # dropout masks and key samples: a stream per rank, or the ranks would draw
             # the same masks for different windows
-            stack.enter_context(seeded(int(torch.randint(2**62, ())) + ranks.rank,
+            stack.enter_context(seeded(int(torch.randint(2**62, (), device="cpu")) + ranks.rank,
                                        train_windows.series.values.device))  # fmt: skip
         try:
             _train_epochs(trained, train_windows, val_windows, history, best, ranks=ranks, **settings)

@@ -24,6 +24,7 @@ import time
 import numpy as np
 import torch
 
+from informer_sk.benchmarks.machine import cpu_model, load_average
 from informer_sk.nn import AttentionLayer, FullAttention, ProbSparseAttention
 
 LENGTHS = (96, 192, 384, 768, 1536, 3072, 6144)
@@ -35,8 +36,6 @@ def _timed(fn):
     return time.perf_counter() - start
 
 
-def _load():
-    return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def _attention_call(kind, length, d_model, n_heads, batch_size, factor, dropout):
@@ -155,7 +154,7 @@ def plot_scaling(rows, path):
 def _report(lengths, repeats, memory=True, d_model=512, n_heads=8):
     rows = attention_scaling(lengths, d_model=d_model, n_heads=n_heads, repeats=repeats, memory=memory)
     print(f"\n## One self-attention layer, forward+backward (d_model {d_model}, {n_heads} heads, batch 1, train mode)\n")
-    print(f"load average before: {_load()}\n")
+    print(f"load average before: {load_average()}\n")
     print("| L | ProbSparse ms | full ms | ProbSparse MiB | full MiB |\n|---|---|---|---|---|")
     by = {(r["kind"], r["length"]): r for r in rows}
 
@@ -189,7 +188,8 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     print("# informer_sk attention scaling\n")
-    print(f"- torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} logical cores")
+    print(f"- CPU: {cpu_model()}, {os.cpu_count()} logical cores, torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads")  # fmt: skip
     if args.tiny:
         rows = _report((16, 32, 64), 1, memory=False, d_model=16, n_heads=2)
     else:

@@ -36,7 +36,8 @@ import pandas as pd
 import torch
 
 import informer_sk.forecaster as forecaster_module
-from informer_sk.benchmarks.speed import _cpu_model, _load, growth_exponent
+from informer_sk.benchmarks.attention import growth_exponent
+from informer_sk.benchmarks.machine import cpu_model, load_average
 from informer_sk.forecaster import InformerForecaster
 
 NETWORK = dict(seq_len=96, label_len=48, d_model=16, n_heads=2, d_ff=32, batch_size=1024,
@@ -229,9 +230,9 @@ def main(argv=None):
     length, steps = args.length or defaults["length"], args.steps or defaults["steps"]
     network = defaults["network"]
     print("# informer_sk scale benchmark\n")
-    print(f"- CPU: {_cpu_model()}, {os.cpu_count()} logical cores, torch {torch.__version__}, "
+    print(f"- CPU: {cpu_model()}, {os.cpu_count()} logical cores, torch {torch.__version__}, "
           f"{args.threads or torch.get_num_threads()} threads")  # fmt: skip
-    print(f"- load average (1, 5, 15 min) at start: {_load()}")
+    print(f"- load average (1, 5, 15 min) at start: {load_average()}")
     print(f"- network: {network}, {HORIZON} steps ahead; {steps} training steps timed; "
           f"series of {length - length // 10 + 1} to {length} hourly points")  # fmt: skip
     # --tiny measures in this process: a fresh one per configuration takes longer to
@@ -243,7 +244,7 @@ def main(argv=None):
             results.append(run((n_series, n_exog, length, steps, network, args.threads)))
     print()
     print(table(results))
-    print(f"\n- load average at end: {_load()}")
+    print(f"\n- load average at end: {load_average()}")
     return results
 
 

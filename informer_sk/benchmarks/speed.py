@@ -48,7 +48,6 @@ import contextlib
 import itertools
 import math
 import os
-import platform
 import statistics
 import time
 
@@ -59,6 +58,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from informer_sk.benchmarks.machine import cpu_model, load_average
 from informer_sk.nn import Informer, InformerConfig, ProbSparseAttention
 from informer_sk.nn.dropout import Dropout
 from informer_sk.nn.informer import FeedForward
@@ -435,8 +435,6 @@ def predict_latency(config, repeats, batch_sizes=(1, 32)):
 # -- the report ----------------------------------------------------------------------
 
 
-def _load():
-    return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def _median(values):
@@ -454,18 +452,12 @@ def _faster_by(pairs):
     return [v / e for e, v in zip(pairs["eager_s"], pairs["variant_s"])]
 
 
-def _cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.processor() or "unknown"
 
 
 def _report_training(config, batch_size, repeats):
     r = training_step(config, batch_size, repeats)
     print("\n## Training step (fp32, eager)\n")
-    print(f"load average after: {_load()}\n")
+    print(f"load average after: {load_average()}\n")
     print("| figure | median [min, max] |\n|---|---|")
     print(f"| parameters | {r['n_parameters'] / 1e6:.2f} M |")
     print(f"| FLOPs per step (FlopCounterMode) | {r['flops'] / 1e9:.2f} GFLOP |")
@@ -479,7 +471,7 @@ def _report_training(config, batch_size, repeats):
 
 def _report_pairs(config, batch_size, repeats, variants, title):
     print(f"\n## {title}\n")
-    print(f"load average before: {_load()}\n")
+    print(f"load average before: {load_average()}\n")
     print("| the other side | ours, s/step | other, s/step | other / ours FLOPs | ours faster, per pair |")
     print("|---|---|---|---|---|")
     for variant in variants:
@@ -487,14 +479,14 @@ def _report_pairs(config, batch_size, repeats, variants, title):
         flops = f"{r['variant_flops'] / r['eager_flops']:.3f}" if "variant_flops" in r else "-"
         print(f"| {VARIANTS[variant][0]} | {_spread(r['eager_s'])} | {_spread(r['variant_s'])} | {flops} | "
               f"**{_spread(_faster_by(r))}** |")  # fmt: skip
-    print(f"\nload average after: {_load()}")
+    print(f"\nload average after: {load_average()}")
 
 
 def _report_precision(config, batch_size, repeats):
     r = precision_comparison(config, batch_size, repeats)
     flags = ", ".join(cpu_bf16_support()) or "none: bf16 is emulated, expect it slower"
     print("\n## bf16 autocast against fp32 (training steps paired, then one forecast batch)\n")
-    print(f"- CPU bf16 support (avx512_bf16 / amx_bf16 / ARM bf16): {flags}; load average before: {_load()}\n")
+    print(f"- CPU bf16 support (avx512_bf16 / amx_bf16 / ARM bf16): {flags}; load average before: {load_average()}\n")
     print("| figure | fp32 | bf16 |\n|---|---|---|")
     print(f"| wall s/step | {_spread(r['fp32_s'])} | {_spread(r['bf16_s'])} |")
     print(f"| samples/s | {batch_size / _median(r['fp32_s']):.1f} | {batch_size / _median(r['bf16_s']):.1f} |")
@@ -507,7 +499,7 @@ def _report_precision(config, batch_size, repeats):
 def _report_predict(config, repeats):
     r = predict_latency(config, repeats)
     print("\n## Predict latency (the fitted default network, eval mode)\n")
-    print(f"load average before: {_load()}\n")
+    print(f"load average before: {load_average()}\n")
     print("| call | ms, median [min, max] | forecasts/s |\n|---|---|---|")
     print(f"| `InformerForecaster.predict()`, one forecast | {_spread(r['predict_s'], 1e3)} | {1 / _median(r['predict_s']):.1f} |")
     for key in [k for k in r if k.startswith("forward_")]:
@@ -553,9 +545,9 @@ def main(argv=None):
     config = paper_config(**TINY) if args.tiny else paper_config()
     repeats = 2 if args.tiny else 5 if args.quick else 15
     print("# informer_sk speed benchmark\n")
-    print(f"- CPU: {_cpu_model()}, {os.cpu_count()} logical cores, torch {torch.__version__}, "
+    print(f"- CPU: {cpu_model()}, {os.cpu_count()} logical cores, torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads; bf16 flags: {', '.join(cpu_bf16_support()) or 'none'}")  # fmt: skip
-    print(f"- load average (1, 5, 15 min) at start: {_load()}")
+    print(f"- load average (1, 5, 15 min) at start: {load_average()}")
     print(f"- configuration: {config}")
     device = torch.device(args.device)
     if device.type != "cpu":
@@ -577,7 +569,7 @@ def main(argv=None):
     if not (args.quick or args.tiny):
         _report_pairs(config, batch_size, pairs, ("compile",), "torch.compile (paired with eager)")
     _report_predict(config, repeats)
-    print(f"\nload average at end: {_load()}")
+    print(f"\nload average at end: {load_average()}")
 
 
 if __name__ == "__main__":
