@@ -368,7 +368,7 @@ def _train_epochs(
         for group in optimizer.param_groups:
             group["lr"] = lr
         network.train()
-        order = torch.randperm(len(train_windows), generator=shuffle)[:n].to(device)
+        order = torch.randperm(len(train_windows), generator=shuffle, device="cpu")[:n].to(device)
         batches = order.split(batch_size)
         # one bar per epoch, kept on screen, ending with the epoch's losses and time
         bar = tqdm(total=len(batches), desc=f"epoch {epoch}/{epochs}", disable=not (verbose and main))
