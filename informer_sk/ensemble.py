@@ -97,6 +97,9 @@ def simplex_weights(members, truth):
     array([0.25, 0.75])
     >>> simplex_weights([a, b], a - 0.5 * b).round(3)  # the best mix is outside: a alone
     array([1., 0.])
+    >>> c = a + 0.01 * rng.standard_normal(100)  # members that differ little
+    >>> simplex_weights([a, c], 0.2 * a + 0.8 * c).round(3)
+    array([0.2, 0.8])
     """
     from scipy.optimize import minimize
 
@@ -104,9 +107,16 @@ def simplex_weights(members, truth):
     # the MSE is the quadratic w'Gw - 2w'c + const in the weights
     gram = np.array([[np.vdot(a, b) / n for b in members] for a in members])
     cross = np.array([np.vdot(a, truth) / n for a in members])
+    # its curvature along the simplex is the members' spread around their mean; forecasts
+    # that differ little make it tiny, and SLSQP would stop at its start within its
+    # tolerance, so the objective is divided by it
+    spread = np.trace(gram) - gram.sum() / k
+    if spread <= 1e-12 * max(np.trace(gram), 1e-300):
+        return np.full(k, 1 / k)  # the members forecast alike: any weights do
     result = minimize(
-        lambda w: w @ gram @ w - 2 * w @ cross, np.full(k, 1 / k), jac=lambda w: 2 * (gram @ w - cross),
-        bounds=[(0.0, 1.0)] * k, constraints=({"type": "eq", "fun": lambda w: w.sum() - 1.0},), method="SLSQP",
+        lambda w: (w @ gram @ w - 2 * w @ cross) / spread, np.full(k, 1 / k),
+        jac=lambda w: 2 * (gram @ w - cross) / spread, bounds=[(0.0, 1.0)] * k,
+        constraints=({"type": "eq", "fun": lambda w: w.sum() - 1.0},), method="SLSQP",
     )  # fmt: skip
     weights = np.clip(result.x, 0.0, None)
     return weights / weights.sum()
