@@ -117,6 +117,7 @@ def simplex_weights(members, truth):
         lambda w: (w @ gram @ w - 2 * w @ cross) / spread, np.full(k, 1 / k),
         jac=lambda w: 2 * (gram @ w - cross) / spread, bounds=[(0.0, 1.0)] * k,
         constraints=({"type": "eq", "fun": lambda w: w.sum() - 1.0},), method="SLSQP",
+        options={"ftol": 1e-12, "maxiter": 500},
     )  # fmt: skip
     weights = np.clip(result.x, 0.0, None)
     return weights / weights.sum()
