@@ -14,11 +14,10 @@ from sktime.forecasting.model_evaluation import evaluate
 from sktime.split import ExpandingWindowSplitter
 
 from informer_sk import InformerForecaster
+from tests.conftest import TINY as CONFTEST_TINY
 
-TINY = dict(
-    seq_len=8, label_len=4, d_model=8, n_heads=2, d_ff=16, e_layers=1, train_epochs=1,
-    batch_size=16, validation_size=0, random_state=0, device="cpu", n_threads=1,
-)  # fmt: skip
+# conftest's tiny network, with one torch thread set in every worker process
+TINY = dict(CONFTEST_TINY, batch_size=16, n_threads=1)
 FH = [1, 2, 3]
 
 

@@ -64,6 +64,13 @@ def _softmax_attention(q, k, v, mask, dropout):
     return dropout(weights) @ v, weights
 
 
+def _cpu_dropout(dropout, x):
+    """Whether attention dropout is on and ``x`` on the CPU: there the explicit path, with
+    :class:`Dropout`'s numpy mask, replaces ``scaled_dot_product_attention``, which builds
+    the same weight matrix and draws its mask with torch's ``bernoulli_``."""
+    return dropout.training and dropout.p > 0.0 and x.device.type == "cpu"
+
+
 class FullAttention(nn.Module):
     """Canonical scaled dot-product attention, softmax(QK^T/√D)V.
 
@@ -99,7 +106,7 @@ class FullAttention(nn.Module):
             (B, H, L_Q, D).
         info : dict or None
         """
-        if not return_attention:
+        if not (return_attention or _cpu_dropout(self.dropout, q)):
             p = self.dropout.p if self.training else 0.0
             return F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=self.causal), None
         mask = None
@@ -189,7 +196,7 @@ class ProbSparseAttention(nn.Module):
         mask = None
         if self.causal:
             mask = index >= torch.arange(L_K, device=q.device)  # (B, H, u, L_K)
-        if return_attention:
+        if return_attention or _cpu_dropout(self.dropout, q):
             out_top, weights = _softmax_attention(q_top, k, v, mask, self.dropout)
         else:
             p = self.dropout.p if self.training else 0.0
