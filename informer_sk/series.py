@@ -185,8 +185,8 @@ def panel_cutoff(y):
     lasts = np.append(firsts[1:], len(index)) - 1
     times = index.levels[-1]
     cutoff = pd.Index([times[index.codes[-1][lasts]].max()])
-    if getattr(times, "freq", None) is not None:
-        cutoff.freq = times.freq
+    if getattr(times, "freq", None) is not None and cutoff.freq != times.freq:
+        cutoff.freq = times.freq  # a PeriodIndex has its freq already: it takes no other
     return cutoff
 
 
