@@ -258,7 +258,7 @@ def prepare(stacked, n_val_rows, spec, scale, keep, series_ids, device, n_series
     marks = calendar_marks(stacked.times, spec)
     ids = None
     if n_series:
-        ids = np.repeat([c.series_id for c in contexts.values()], lengths)
+        ids = np.repeat(np.array([c.series_id for c in contexts.values()], dtype=np.int32), lengths)
     return contexts, SeriesTensors.from_arrays(values, None, marks, device, ids, n_targets=n_targets,
                                                mark_rows=stacked.time_codes)  # fmt: skip
 

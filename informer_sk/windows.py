@@ -46,7 +46,7 @@ class SeriesTensors:
         one row per distinct time stamp instead.
     n_targets : int
     series_id : torch.Tensor or None
-        ``(T,)`` int64, the series each row belongs to (for the series embedding);
+        ``(T,)`` int32, the series each row belongs to (for the series embedding);
         None when the network has no series embedding.
     mark_rows : torch.Tensor or None
         ``(T,)`` int16 or int32, the row of ``marks`` of each row; None when ``marks``
@@ -71,7 +71,7 @@ class SeriesTensors:
         """
         values = y if X is None else np.concatenate([y, X], axis=1)
         if series_id is not None:
-            series_id = np.asarray(series_id, dtype=np.int64)
+            series_id = np.asarray(series_id, dtype=np.int32)  # a row each: int64 is twice the memory
             if series_id.ndim == 0:
                 series_id = np.full(len(values), series_id)
             series_id = torch.as_tensor(series_id, device=device)
@@ -150,7 +150,7 @@ class Windows:
         """Series of the windows ``starts[idx]``, ``(B,)``; None without series embedding."""
         if self.series.series_id is None:
             return None
-        return self.series.series_id[self.starts[idx]]
+        return self.series.series_id[self.starts[idx]].long()
 
 
 def window_starts(n_rows, seq_len, pred_len, first_target_row=0):

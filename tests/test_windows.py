@@ -81,6 +81,8 @@ def test_stacked_series_keep_their_rows_and_ids():
     assert len(both) == 8 and both.values[5:].eq(1).all()
     windows = Windows(both, torch.tensor([0, 5]), seq_len=2, label_len=1, pred_len=1)
     assert windows.series_ids(torch.arange(2)).tolist() == [0, 1]
+    # stored int32 (a row each), given to the network as int64 as before
+    assert both.series_id.dtype == torch.int32 and windows.series_ids(torch.arange(2)).dtype == torch.int64
     assert Windows(_series(), torch.arange(3), 6, 2, 4).series_ids(torch.arange(3)) is None
 
 
