@@ -18,7 +18,8 @@ marks where preparing ends and trains the fixed number of steps, without the
 validation pass. Every configuration runs in a fresh process; peak memory is the
 growth of the process's peak resident set size (``VmHWM``, reset through
 ``/proc/self/clear_refs`` before each stage) over its size before the stage, so it
-counts torch's allocations too. The growth exponent of each stage is the log-log slope
+counts torch's allocations too; memory freed before the stage is first handed back to
+the system (glibc's ``malloc_trim``), so that a stage cannot reuse it unseen. The growth exponent of each stage is the log-log slope
 of its figure against the number of series; the table puts the goals beside them.
 """
 
