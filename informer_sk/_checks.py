@@ -156,7 +156,8 @@ def _panel_is_clean(y, X, regular):
         values = frame.to_numpy(np.float64)  # a view of a frame of float64 columns
         # finite and below the bound in size, without a temporary array the size of the
         # data: NaN makes min and max NaN, which fails both comparisons
-        if not ((values.min(axis=0) > -_MAX_ABS_VALUE).all() and (values.max(axis=0) < _MAX_ABS_VALUE).all()):
+        lowest, highest = values.min(axis=0), values.max(axis=0)
+        if not ((lowest > -_MAX_ABS_VALUE).all() and (highest < _MAX_ABS_VALUE).all()):
             return False
     if X is not None and not X.index.equals(y.index):
         return False

@@ -564,9 +564,9 @@ class InformerForecaster(BaseForecaster):
             return super().update(y, X=X, update_params=update_params)
 
     def _set_cutoff_from_y(self, y):
-        # sktime's groups a frame of the panel's whole index: over 1 GiB for 10,000
-        # series of 2,000 points, the largest memory cost of fit; the same cutoff
-        # comes from the index's codes
+        # sktime's get_cutoff groups a frame of the panel's whole index: over 1 GiB for
+        # 10,000 series of 2,000 points, the largest memory cost of fit; the same
+        # cutoff comes from the index's codes
         cutoff = panel_cutoff(y)
         if cutoff is None:
             super()._set_cutoff_from_y(y)

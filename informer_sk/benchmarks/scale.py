@@ -19,8 +19,9 @@ validation pass. Every configuration runs in a fresh process; peak memory is the
 growth of the process's peak resident set size (``VmHWM``, reset through
 ``/proc/self/clear_refs`` before each stage) over its size before the stage, so it
 counts torch's allocations too; memory freed before the stage is first handed back to
-the system (glibc's ``malloc_trim``), so that a stage cannot reuse it unseen. The growth exponent of each stage is the log-log slope
-of its figure against the number of series; the table puts the goals beside them.
+the system (glibc's ``malloc_trim``), so that a stage cannot reuse it unseen. The
+growth exponent of each stage is the log-log slope of its figure against the number
+of series; the table puts the goals beside them.
 """
 
 __all__ = ["main", "measure", "synthetic_panel"]
