@@ -153,8 +153,11 @@ def _panel_is_clean(y, X, regular):
         )
         if frame.shape[1] == 0 or not numeric:
             return False
-        values = frame.to_numpy(np.float64)
-        if not (np.isfinite(values) & (np.abs(values) < _MAX_ABS_VALUE)).all():
+        values = frame.to_numpy(np.float64)  # a view of a frame of float64 columns
+        # finite and below the bound in size, without a temporary array the size of the
+        # data: NaN makes min and max NaN, which fails both comparisons
+        lowest, highest = values.min(axis=0), values.max(axis=0)
+        if not ((lowest > -_MAX_ABS_VALUE).all() and (highest < _MAX_ABS_VALUE).all()):
             return False
     if X is not None and not X.index.equals(y.index):
         return False

@@ -46,6 +46,7 @@ from informer_sk.series import (
     check_update_series,
     forecast_inputs,
     match_pretrained,
+    panel_cutoff,
     prepare,
     series_rows,
     stack_series,
@@ -561,6 +562,16 @@ class InformerForecaster(BaseForecaster):
             check_update_series(y_series, X_series, self._contexts, self._freq)
         with self._runtime(), restored_on_error(self):
             return super().update(y, X=X, update_params=update_params)
+
+    def _set_cutoff_from_y(self, y):
+        # sktime's get_cutoff groups a frame of the panel's whole index: over 1 GiB for
+        # 10,000 series of 2,000 points, the largest memory cost of fit; the same
+        # cutoff comes from the index's codes
+        cutoff = panel_cutoff(y)
+        if cutoff is None:
+            super()._set_cutoff_from_y(y)
+        else:
+            self._cutoff = cutoff
 
     def predict(self, fh=None, X=None):
         """Forecast the steps ``fh`` after the cutoff of every series.

@@ -42,36 +42,49 @@ class SeriesTensors:
         ``(T, n_targets + n_exog)`` float32, targets first.
     marks : torch.Tensor
         ``(T, n_fields)`` integer calendar fields, in the smallest type that holds
-        them (see :func:`informer_sk.calendar.calendar_marks`).
+        them (see :func:`informer_sk.calendar.calendar_marks`); with ``mark_rows``,
+        one row per distinct time stamp instead.
     n_targets : int
     series_id : torch.Tensor or None
-        ``(T,)`` int64, the series each row belongs to (for the series embedding);
+        ``(T,)`` int32, the series each row belongs to (for the series embedding);
         None when the network has no series embedding.
+    mark_rows : torch.Tensor or None
+        ``(T,)`` int16 or int32, the row of ``marks`` of each row; None when ``marks``
+        has a row per row. A panel's series share their time stamps: the calendar of
+        each distinct stamp and a code per row take less memory than a calendar row
+        per row (2 bytes a row instead of 8 for hourly data).
     """
 
     values: torch.Tensor
     marks: torch.Tensor
     n_targets: int
     series_id: torch.Tensor | None = None
+    mark_rows: torch.Tensor | None = None
 
     @classmethod
-    def from_arrays(cls, y, X, marks, device="cpu", series_id=None, n_targets=None):
+    def from_arrays(cls, y, X, marks, device="cpu", series_id=None, n_targets=None, mark_rows=None):
         """Tensors on ``device`` from arrays, each copied there once.
 
         ``y`` may already hold the exogenous columns after the targets (``X`` None,
-        ``n_targets`` given); ``series_id`` is one id for every row, or an id per row.
+        ``n_targets`` given); ``series_id`` is one id for every row, or an id per row;
+        ``mark_rows``, if given, the row of ``marks`` of every row.
         """
         values = y if X is None else np.concatenate([y, X], axis=1)
         if series_id is not None:
-            series_id = np.asarray(series_id, dtype=np.int64)
+            series_id = np.asarray(series_id, dtype=np.int32)  # a row each: int64 is twice the memory
             if series_id.ndim == 0:
                 series_id = np.full(len(values), series_id)
             series_id = torch.as_tensor(series_id, device=device)
+        if mark_rows is not None:
+            dtype = np.int16 if len(marks) <= np.iinfo(np.int16).max else np.int32
+            # a copy: the codes of a pandas index are read-only, which torch does not take
+            mark_rows = torch.from_numpy(np.array(mark_rows, dtype=dtype)).to(device)
         return cls(
             values=torch.as_tensor(values, dtype=torch.float32, device=device),
             marks=torch.as_tensor(marks, device=device),
             n_targets=y.shape[1] if n_targets is None else n_targets,
             series_id=series_id,
+            mark_rows=mark_rows,
         )
 
     @classmethod
@@ -82,10 +95,16 @@ class SeriesTensors:
         ids = [p.series_id for p in parts]
         return cls(
             values=torch.cat([p.values for p in parts]),
-            marks=torch.cat([p.marks for p in parts]),
+            marks=torch.cat([p.row_marks(slice(None)) for p in parts]),
             n_targets=parts[0].n_targets,
             series_id=None if ids[0] is None else torch.cat(ids),
         )
+
+    def row_marks(self, rows):
+        """The calendar fields of ``rows`` (any index of rows), ``(*rows.shape, n_fields)``."""
+        if self.mark_rows is None:
+            return self.marks[rows]
+        return self.marks[self.mark_rows[rows].int()]  # torch indexes with int32, not int16
 
     def __len__(self):
         return self.values.shape[0]
@@ -96,15 +115,17 @@ class Windows:
     """Sliding windows over a :class:`SeriesTensors`, gathered batch by batch."""
 
     series: SeriesTensors
-    starts: torch.Tensor  # (N,) first row of each window
+    starts: torch.Tensor  # (N,) first row of each window, int32 or int64
     seq_len: int
     label_len: int
     pred_len: int
 
     def __post_init__(self):
         # starts may come as numpy or a CPU tensor: held on the series' device, so that
-        # the indices of a batch (made there by the caller) and the rows gathered agree
-        self.starts = torch.as_tensor(self.starts, dtype=torch.long, device=self.series.values.device)
+        # the indices of a batch (made there by the caller) and the rows gathered agree;
+        # int32 stays int32 (a window per row of a large panel: half the memory of int64)
+        starts = torch.as_tensor(self.starts, device=self.series.values.device)
+        self.starts = starts if starts.dtype in (torch.int32, torch.int64) else starts.long()
 
     def __len__(self):
         return self.starts.shape[0]
@@ -118,18 +139,18 @@ class Windows:
         dec_rows = (
             starts[:, None] + (self.seq_len - self.label_len) + torch.arange(dec_len, device=device)
         )  # (B, label_len + pred_len)
-        values, marks, k = self.series.values, self.series.marks, self.series.n_targets
+        values, k = self.series.values, self.series.n_targets
         x_enc = values[enc_rows]  # (B, seq_len, C)
         x_dec = values[dec_rows]  # (B, label_len + pred_len, C), a copy we may edit
         target = x_dec[:, self.label_len :, :k].clone()  # (B, pred_len, n_targets)
         x_dec[:, self.label_len :, :k] = 0.0  # the unknown future: zero placeholders
-        return x_enc, marks[enc_rows], x_dec, marks[dec_rows], target
+        return x_enc, self.series.row_marks(enc_rows), x_dec, self.series.row_marks(dec_rows), target
 
     def series_ids(self, idx):
         """Series of the windows ``starts[idx]``, ``(B,)``; None without series embedding."""
         if self.series.series_id is None:
             return None
-        return self.series.series_id[self.starts[idx]]
+        return self.series.series_id[self.starts[idx]].long()
 
 
 def window_starts(n_rows, seq_len, pred_len, first_target_row=0):
@@ -162,14 +183,31 @@ def panel_starts(lengths, seq_len, pred_len, n_val_rows):
     before it, so every window lies inside one series. Validation starts are None
     when no series has a validation tail.
     """
-    train, val, offset = [], [], 0
-    for n_rows, n_val in zip(lengths, n_val_rows):
-        t, v = split_starts(n_rows, seq_len, pred_len, n_val)
-        train.append(t + offset)
-        if v is not None:
-            val.append(v + offset)
-        offset += n_rows
-    return np.concatenate(train), np.concatenate(val) if val else None
+    lengths = np.asarray(lengths, dtype=np.int64)
+    n_val_rows = np.asarray(n_val_rows, dtype=np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    n_train = np.maximum(lengths - n_val_rows - seq_len - pred_len + 1, 0)
+    # validation windows: targets inside the tail (window_starts from its first row)
+    val_first = np.maximum(0, lengths - n_val_rows - seq_len)
+    n_val = np.where(n_val_rows > 0, np.maximum(lengths - seq_len - pred_len + 1 - val_first, 0), 0)
+    # int32 where every row fits: a panel has about one window per row
+    dtype = np.int32 if lengths.sum() <= np.iinfo(np.int32).max else np.int64
+    train = _ranges(offsets, n_train, dtype)
+    val = _ranges(offsets + val_first, n_val, dtype) if (n_val_rows > 0).any() else None
+    return train, val
+
+
+def _ranges(firsts, counts, dtype):
+    """``firsts[i], firsts[i] + 1, ...`` (``counts[i]`` of them) for every ``i``, end to end.
+
+    Written into one array: a list of per-series arrays and their concatenation would
+    need twice the memory (and leave the small ones' heap behind).
+    """
+    out = np.empty(int(counts.sum()), dtype=dtype)
+    ends = np.cumsum(counts)
+    for first, count, end in zip(firsts.tolist(), counts.tolist(), ends.tolist()):
+        out[end - count : end] = np.arange(first, first + count, dtype=dtype)
+    return out
 
 
 def split_panel(frame):

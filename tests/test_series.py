@@ -6,7 +6,7 @@ import pytest
 from sklearn.preprocessing import StandardScaler
 
 from informer_sk import InformerForecaster, _checks
-from informer_sk.series import stack_series, stacked_freq, standard_scaler
+from informer_sk.series import panel_cutoff, stack_series, stacked_freq, standard_scaler
 from informer_sk.windows import split_panel
 from tests.conftest import SMALL, hourly, panel
 
@@ -103,3 +103,29 @@ def test_a_monthly_panel_is_forecast_on_each_series_own_months():
     pred = InformerForecaster(**SMALL).fit(y, fh=[1, 2]).predict()
     assert list(pred.loc["a"].index) == list(pd.date_range("2015-01-01", periods=2, freq="MS"))
     assert list(pred.loc["b"].index) == list(pd.date_range("2016-08-01", periods=2, freq="MS"))
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        panel(b=hourly(30, seed=1), a=hourly(40, seed=2, start="2021-03-02")),
+        pd.concat({("x", 1): hourly(30), ("y", 2): hourly(50, start="2021-02-27")}, names=["l0", "l1", "time"]),
+        panel(a=hourly(30).to_period("h"), b=hourly(20, start="2021-03-05").to_period("h")),
+        panel(a=hourly(30).reset_index(drop=True), b=hourly(35).reset_index(drop=True)),
+        panel(a=hourly(30).tz_localize("Europe/Berlin"), b=hourly(20).tz_localize("Europe/Berlin")),
+    ],
+    ids=["datetime", "hierarchy", "period", "integer", "tz"],
+)
+def test_panel_cutoff_is_sktimes(frame):
+    from sktime.datatypes._utilities import get_cutoff
+
+    ours, theirs = panel_cutoff(frame), get_cutoff(frame, return_index=True)
+    pd.testing.assert_index_equal(ours, theirs)
+    assert getattr(ours, "freq", None) == getattr(theirs, "freq", None)
+
+
+def test_panel_cutoff_leaves_what_it_does_not_read_to_sktime():
+    frame = panel(a=hourly(30), b=hourly(40))
+    interleaved = frame.sort_index(level="time", kind="stable")
+    assert panel_cutoff(interleaved) is None and panel_cutoff(hourly(30)) is None
+    assert panel_cutoff(frame.iloc[:0]) is None

@@ -81,6 +81,8 @@ def test_stacked_series_keep_their_rows_and_ids():
     assert len(both) == 8 and both.values[5:].eq(1).all()
     windows = Windows(both, torch.tensor([0, 5]), seq_len=2, label_len=1, pred_len=1)
     assert windows.series_ids(torch.arange(2)).tolist() == [0, 1]
+    # stored int32 (a row each), given to the network as int64 as before
+    assert both.series_id.dtype == torch.int32 and windows.series_ids(torch.arange(2)).dtype == torch.int64
     assert Windows(_series(), torch.arange(3), 6, 2, 4).series_ids(torch.arange(3)) is None
 
 
@@ -95,3 +97,39 @@ def test_split_panel_gives_the_series_in_the_order_of_their_first_appearance():
     pd.testing.assert_frame_equal(pd.concat(dict(parts), names=["id", "t"]), frame)
     single = frame.loc["a"]
     assert split_panel(single)[0][0] is None and split_panel(single)[0][1] is single
+
+
+def test_panel_starts_are_each_series_split_starts_shifted_as_int32():
+    lengths, n_val = [15, 9, 20, 7], [4, 0, 5, 3]
+    train, val = panel_starts(lengths, seq_len=6, pred_len=3, n_val_rows=n_val)
+    offsets = np.cumsum([0, *lengths[:-1]])
+    parts = [split_starts(n, 6, 3, v) for n, v in zip(lengths, n_val)]
+    np.testing.assert_array_equal(train, np.concatenate([t + o for (t, _), o in zip(parts, offsets)]))
+    np.testing.assert_array_equal(val, np.concatenate([v + o for (_, v), o in zip(parts, offsets) if v is not None]))
+    # a window per row of a large panel: int32 is half the memory of int64
+    assert train.dtype == val.dtype == np.int32
+    assert panel_starts(lengths, 6, 3, [0] * 4)[1] is None
+
+
+def test_windows_keep_int32_starts_and_gather_the_same_batch():
+    series = _series()
+    starts = np.array([0, 3, 7], dtype=np.int32)
+    narrow, wide = Windows(series, starts, 6, 2, 4), Windows(series, starts.astype(np.int64), 6, 2, 4)
+    assert narrow.starts.dtype == torch.int32 and wide.starts.dtype == torch.int64
+    for a, b in zip(narrow.batch(torch.arange(3)), wide.batch(torch.arange(3))):
+        assert torch.equal(a, b)
+
+
+def test_marks_by_distinct_time_stamp_give_the_marks_of_every_row():
+    # two series sharing time stamps: row r has the calendar of stamp codes[r]
+    table = np.arange(10, dtype=np.int16)[:, None] * np.array([1, 2], dtype=np.int16)  # (stamps, fields)
+    codes = np.array([0, 1, 2, 3, 4, 5, 6, 7, 2, 3, 4, 5, 6, 7, 8, 9])
+    values = np.arange(len(codes), dtype=np.float64)[:, None]
+    shared = SeriesTensors.from_arrays(values, None, table, mark_rows=codes)
+    per_row = SeriesTensors.from_arrays(values, None, table[codes])
+    assert shared.mark_rows.dtype == torch.int16 and len(shared.marks) == 10
+    starts = np.array([0, 1, 8, 9])
+    for a, b in zip(Windows(shared, starts, 4, 2, 3).batch(torch.arange(4)),
+                    Windows(per_row, starts, 4, 2, 3).batch(torch.arange(4))):  # fmt: skip
+        assert torch.equal(a, b)
+    assert torch.equal(SeriesTensors.concat([shared, per_row]).marks, torch.as_tensor(table[codes]).repeat(2, 1))

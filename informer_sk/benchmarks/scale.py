@@ -18,13 +18,16 @@ marks where preparing ends and trains the fixed number of steps, without the
 validation pass. Every configuration runs in a fresh process; peak memory is the
 growth of the process's peak resident set size (``VmHWM``, reset through
 ``/proc/self/clear_refs`` before each stage) over its size before the stage, so it
-counts torch's allocations too. The growth exponent of each stage is the log-log slope
-of its figure against the number of series; the table puts the goals beside them.
+counts torch's allocations too; memory freed before the stage is first handed back to
+the system (glibc's ``malloc_trim``), so that a stage cannot reuse it unseen. The
+growth exponent of each stage is the log-log slope of its figure against the number
+of series; the table puts the goals beside them.
 """
 
 __all__ = ["main", "measure", "synthetic_panel"]
 
 import argparse
+import ctypes
 import gc
 import importlib
 import multiprocessing
@@ -98,9 +101,23 @@ def _rss():
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def _release_freed():
+    """Hand the memory freed so far back to the system (glibc's ``malloc_trim``).
+
+    Without it the heap keeps what earlier stages freed, counted in the size before a
+    stage, and the stage's allocations reuse it unseen: its peak would depend on what
+    ran before it.
+    """
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 def _reset_peak():
     """Reset the kernel's peak RSS to the current RSS; return the current RSS."""
     gc.collect()
+    _release_freed()
     with open("/proc/self/clear_refs", "w") as clear_refs:
         clear_refs.write("5")
     return _rss()
