@@ -12,8 +12,10 @@ label_len 48, pred_len 24, d_model 512, 8 heads, 2 encoder and 1 decoder layers,
 2. the same step paired with the original code's layout of the same network and math
    (:func:`original_structure`), with the package's and with the original's key sampling;
 3. what each speed choice the network keeps buys, paired: numpy's dropout masks against
-   ``torch.nn.Dropout``, fused Adam against the per-tensor loop, the decoder's last rows
-   against every row;
+   ``torch.nn.Dropout``, the attention weights' numpy mask against the dropout inside
+   ``scaled_dot_product_attention``, fused Adam against the per-tensor loop, the
+   decoder's last rows against every row; the two dropout choices again for the scale
+   benchmark's small network at batch 1024;
 4. bf16 autocast against fp32 (step time, and the forecasts of two networks trained
    alike) and, in the full run, ``torch.compile``;
 5. predict latency: ``InformerForecaster.predict`` and the network's forward pass.
@@ -59,7 +61,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from informer_sk.benchmarks.machine import cpu_model, load_average
-from informer_sk.nn import Informer, InformerConfig, ProbSparseAttention
+from informer_sk.nn import FullAttention, Informer, InformerConfig, ProbSparseAttention
 from informer_sk.nn.dropout import Dropout
 from informer_sk.nn.informer import FeedForward
 from informer_sk.runtime import autocast, cpu_bf16_support
@@ -68,6 +70,8 @@ from informer_sk.training import adam
 # hourly data: hour, day of week, day of month, day of year (informer_sk.calendar)
 HOURLY_MARK_SIZES = (24, 7, 31, 366)
 TINY = dict(seq_len=16, label_len=8, pred_len=4, d_model=16, n_heads=2, d_ff=32)
+# the network of informer_sk.benchmarks.scale, trained there at batch 1024
+SMALL_NETWORK = dict(d_model=16, n_heads=2, d_ff=32)
 
 
 def paper_config(**overrides):
@@ -227,6 +231,20 @@ class _PerQuerySampling(ProbSparseAttention):
         return scores.amax(dim=-1) - scores.mean(dim=-1)
 
 
+class _FusedProbSparse(ProbSparseAttention):
+    """ProbSparse with ``scaled_dot_product_attention``'s own dropout on the CPU too."""
+
+    def _explicit(self, q, return_attention):
+        return return_attention
+
+
+class _FusedFull(FullAttention):
+    """Full attention with ``scaled_dot_product_attention``'s own dropout on the CPU too."""
+
+    def _explicit(self, q, return_attention):
+        return return_attention
+
+
 def _swap(network, kind, make):
     """Replace every submodule of type ``kind`` by ``make(it)``, in place."""
     for module in list(network.modules()):
@@ -241,7 +259,9 @@ def original_structure(network, per_query_keys=False, parts=("feed_forward", "de
 
     ``parts``: "feed_forward", kernel-1 ``Conv1d`` on the transpose instead of
     ``nn.Linear``; "decoder", every decoder row through the last layer instead of the
-    horizon's rows alone; "dropout", ``torch.nn.Dropout`` instead of numpy's masks. The
+    horizon's rows alone; "dropout", ``torch.nn.Dropout`` instead of numpy's masks;
+    "attention_dropout", the attention weights' dropout inside
+    ``scaled_dot_product_attention`` (torch's ``bernoulli_``) instead of numpy's mask. The
     math is the same; train the result with ``torch.optim.Adam``'s per-tensor loop for
     the original's step. ``per_query_keys`` also measures ProbSparse's sparsity as the
     original does, on U keys drawn per query rather than per (batch element, head): the
@@ -255,6 +275,9 @@ def original_structure(network, per_query_keys=False, parts=("feed_forward", "de
         _swap(network, Dropout, lambda d: nn.Dropout(d.p))
     if per_query_keys:
         _swap(network, ProbSparseAttention, lambda a: _PerQuerySampling(a.causal, a.factor, a.dropout.p))
+    if "attention_dropout" in parts:
+        _swap(network, ProbSparseAttention, lambda a: _FusedProbSparse(a.causal, a.factor, a.dropout.p))
+        _swap(network, FullAttention, lambda a: _FusedFull(a.causal, a.dropout.p))
     return network
 
 
@@ -265,6 +288,7 @@ VARIANTS = {
     "torch-dropout": ("torch.nn.Dropout", ("dropout",), False),
     "loop-adam": ("torch.optim.Adam's per-tensor loop", (), True),
     "every-row": ("every decoder row through the last layer", ("decoder",), False),
+    "sdpa-dropout": ("scaled_dot_product_attention's own dropout", ("attention_dropout",), False),
     "compile": ("torch.compile", (), False),
 }  # fmt: skip
 
@@ -560,8 +584,11 @@ def main(argv=None):
     _report_training(config, batch_size, repeats)
     _report_pairs(config, batch_size, 2 * repeats, ("original", "original-sampling"),
                   f"Against the original code's layout, the same math (batch {batch_size}, fp32, paired)")  # fmt: skip
-    _report_pairs(config, batch_size, repeats, ("torch-dropout", "loop-adam", "every-row"),
+    _report_pairs(config, batch_size, repeats, ("torch-dropout", "sdpa-dropout", "loop-adam", "every-row"),
                   "What the network's speed choices buy (paired, each against the package's step)")  # fmt: skip
+    small, small_batch = (config, 16) if args.tiny else (paper_config(**SMALL_NETWORK), 1024)
+    _report_pairs(small, small_batch, repeats, ("torch-dropout", "sdpa-dropout"),
+                  f"The same for a small network at a large batch (d_model {small.d_model}, batch {small_batch})")  # fmt: skip
     if cpu_bf16_support() or args.tiny:
         _report_precision(config, batch_size, pairs)
     else:  # emulated bf16 took 14x as long per step on an AMD EPYC: minutes, to learn it is slower
