@@ -84,11 +84,21 @@ def test_draws_no_bernoulli_masks_on_the_cpu():
     x = torch.randn(64, 32, requires_grad=True)
     with Ops() as ops:
         Dropout(0.1).train()(x).sum().backward()
-    assert "mul" in ops.names
+    assert "keep_mask" in ops.names
     assert not {"bernoulli", "bernoulli_", "native_dropout"} & ops.names
     with Ops() as ops:
         torch.nn.Dropout(0.1).train()(x)
     assert {"bernoulli", "bernoulli_", "native_dropout"} & ops.names  # what it replaces
+
+
+def test_keeps_only_a_boolean_mask_for_the_backward_pass():
+    saved = []
+    x = torch.randn(64, 32, requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t) or t, lambda t: t):
+        y = Dropout(0.1).train()(x)
+    assert [t.dtype for t in saved] == [torch.bool]
+    y.backward(torch.ones_like(y))
+    torch.testing.assert_close(x.grad, (y != 0).float() / 0.9)  # the kept elements, scaled
 
 
 def test_refuses_in_place():

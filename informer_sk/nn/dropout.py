@@ -51,6 +51,22 @@ def _(x, p):
     return torch.empty(x.shape, dtype=torch.bool, device=x.device)
 
 
+class _KeepScaled(torch.autograd.Function):
+    """x where ``keep``, else 0, times ``scale``; only the boolean mask is kept for the
+    backward pass, a quarter of the memory of a float mask."""
+
+    @staticmethod
+    def forward(ctx, x, keep, scale):
+        ctx.save_for_backward(keep)
+        ctx.scale = scale
+        return torch.where(keep, x, 0.0).mul_(scale)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (keep,) = ctx.saved_tensors
+        return torch.where(keep, grad, 0.0).mul_(ctx.scale), None, None
+
+
 class Dropout(nn.Dropout):
     """``nn.Dropout`` (same ``p``, same distribution) with a cheaper mask on the CPU.
 
@@ -69,5 +85,4 @@ class Dropout(nn.Dropout):
         if x.device.type != "cpu" or self.p == 1.0:
             return F.dropout(x, self.p, True)  # fused into one kernel on GPUs
         # numpy's bits: the training step 1.09x faster than with torch.nn.Dropout (speed, paired)
-        mask = _keep_mask_op(x, self.p).to(x.dtype).mul_(1.0 / (1.0 - self.p))
-        return x * mask
+        return _KeepScaled.apply(x, _keep_mask_op(x, self.p), 1.0 / (1.0 - self.p))
