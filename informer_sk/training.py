@@ -368,7 +368,10 @@ def _train_epochs(
         for group in optimizer.param_groups:
             group["lr"] = lr
         network.train()
-        order = torch.randperm(len(train_windows), generator=shuffle, device="cpu")[:n].to(device)
+        # int32 halves the order's memory (14 M windows: 54 MiB, not 107) for the same permutation
+        index_dtype = torch.int32 if len(train_windows) < 2**31 else torch.int64
+        order = torch.randperm(len(train_windows), generator=shuffle, device="cpu", dtype=index_dtype)
+        order = order[:n].to(device)
         batches = order.split(batch_size)
         # one bar per epoch, kept on screen, ending with the epoch's losses and time
         bar = tqdm(total=len(batches), desc=f"epoch {epoch}/{epochs}", disable=not (verbose and main))
