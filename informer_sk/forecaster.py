@@ -983,7 +983,7 @@ class InformerForecaster(BaseForecaster):
             "d_model": 8,
             "n_heads": 2,
             "d_ff": 16,
-            "train_epochs": 2,
+            "train_epochs": 1,
             "batch_size": 8,
             "validation_size": 0,
             "random_state": 0,
