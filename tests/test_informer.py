@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from torch.overrides import TorchFunctionMode
 
 from informer_sk.nn import Informer, InformerConfig
-from informer_sk.nn.dropout import keep_mask
 from informer_sk.nn.informer import Decoder, DistilLayer, Encoder, NormalHead, QuantileHead
 
 B = 3
@@ -110,8 +109,9 @@ def test_informer_is_causal_in_decoder_marks(attn, factor):
     assert not torch.allclose(out2[:, step], out[:, step])
 
 
-def test_last_layer_shortcut_equals_full_decoder():
-    config = _config(attn="prob", factor=1, d_layers=2)
+@pytest.mark.parametrize("attn", ["prob", "full"])
+def test_last_layer_shortcut_equals_full_decoder(attn):
+    config = _config(attn=attn, factor=1, d_layers=2)
     decoder = Decoder(config).eval()
     x, memory = torch.randn(B, 12, config.d_model), torch.randn(B, 5, config.d_model)
     torch.manual_seed(0)
@@ -246,9 +246,7 @@ def test_forward_and_backward_create_every_tensor_on_a_named_device(attn, distil
     with _FactoriesNameTheirDevice():
         network.train()(*inputs).sum().backward()  # dropout masks, key samples, unseen series
         out, _ = network.eval()(*inputs, return_attention=True, series_id=torch.tensor([0, 1, -1], device="cpu"))
-        # the mask's draw runs inside a custom operator, where the mode does not reach
-        mask = keep_mask((4, 5), 0.3)
-    assert torch.isfinite(out).all() and mask.shape == (4, 5)
+    assert torch.isfinite(out).all()
     assert all(p.grad is not None for p in network.parameters() if p.requires_grad)
 
 

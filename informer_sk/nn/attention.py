@@ -241,7 +241,7 @@ class AttentionLayer(nn.Module):
         self.value_projection = nn.Linear(d_model, d_model)
         self.out_projection = nn.Linear(d_model, d_model)
 
-    def forward(self, queries, keys, values, return_attention=False):
+    def forward(self, queries, keys, values, return_attention=False, last_rows=None):
         """Multi-head attention of ``queries`` over ``keys``/``values``.
 
         Parameters
@@ -252,11 +252,14 @@ class AttentionLayer(nn.Module):
             (B, L_K, d_model).
         return_attention : bool, default=False
             Also return the inner attention's diagnostics.
+        last_rows : int or None, default=None
+            Only project the last ``last_rows`` query rows' outputs (every query still
+            takes part in ProbSparse's choice of active queries).
 
         Returns
         -------
         out : torch.Tensor
-            (B, L_Q, d_model).
+            (B, L_Q, d_model), or (B, last_rows, d_model).
         info : dict or None
         """
         B, L_Q, d_model = queries.shape
@@ -266,5 +269,7 @@ class AttentionLayer(nn.Module):
         k = self.key_projection(keys).view(B, L_K, H, -1).transpose(1, 2)  # (B, H, L_K, D)
         v = self.value_projection(values).view(B, L_K, H, -1).transpose(1, 2)  # (B, H, L_K, D)
         out, info = self.attention(q, k, v, return_attention)
+        if last_rows is not None:
+            out, L_Q = out[:, :, -last_rows:], last_rows  # (B, H, last_rows, D)
         out = out.transpose(1, 2).reshape(B, L_Q, d_model)  # (B, L_Q, H * D)
         return self.out_projection(out), info

@@ -262,9 +262,9 @@ class DecoderLayer(nn.Module):
         return_attention : bool, default=False
             Also return both attentions' diagnostics.
         last_rows : int or None, default=None
-            Only compute the last ``last_rows`` rows after self-attention: everything
-            after it is row-wise (cross-attention is unmasked), so those rows are what
-            the full pass gives.
+            Only compute the last ``last_rows`` rows from the self-attention's output
+            projection on: everything from there is row-wise (cross-attention is
+            unmasked), so those rows are what the full pass gives.
 
         Returns
         -------
@@ -272,9 +272,9 @@ class DecoderLayer(nn.Module):
             (B, L_dec, d_model), or (B, last_rows, d_model).
         self_info, cross_info : dict or None
         """
-        new_x, self_info = self.self_attention(x, x, x, return_attention)
+        new_x, self_info = self.self_attention(x, x, x, return_attention, last_rows)
         if last_rows is not None:
-            x, new_x = x[:, -last_rows:], new_x[:, -last_rows:]  # (B, last_rows, d_model)
+            x = x[:, -last_rows:]  # (B, last_rows, d_model)
         x = self.norm1(x + self.dropout(new_x))
         new_x, cross_info = self.cross_attention(x, memory, memory, return_attention)
         x = self.norm2(x + self.dropout(new_x))
