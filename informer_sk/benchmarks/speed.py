@@ -11,8 +11,8 @@ label_len 48, pred_len 24, d_model 512, 8 heads, 2 encoder and 1 decoder layers,
    plain fp32 ``torch.matmul`` of the feed-forward's shape, timed in turn with the steps;
 2. the same step paired with the original code's layout of the same network and math
    (:func:`original_structure`), with the package's and with the original's key sampling;
-3. what each speed choice the network keeps buys, paired: numpy's dropout masks against
-   ``torch.nn.Dropout``, the attention weights' numpy mask against the dropout inside
+3. what each speed choice the network keeps buys, paired: dropout by drawn positions
+   against ``torch.nn.Dropout``, the same for the attention weights against the dropout inside
    ``scaled_dot_product_attention``, fused Adam against the per-tensor loop, the
    decoder's last rows against every row; the two dropout choices again for the scale
    benchmark's small network at batch 1024;
@@ -259,9 +259,9 @@ def original_structure(network, per_query_keys=False, parts=("feed_forward", "de
 
     ``parts``: "feed_forward", kernel-1 ``Conv1d`` on the transpose instead of
     ``nn.Linear``; "decoder", every decoder row through the last layer instead of the
-    horizon's rows alone; "dropout", ``torch.nn.Dropout`` instead of numpy's masks;
+    horizon's rows alone; "dropout", ``torch.nn.Dropout`` instead of drawn positions;
     "attention_dropout", the attention weights' dropout inside
-    ``scaled_dot_product_attention`` (torch's ``bernoulli_``) instead of numpy's mask. The
+    ``scaled_dot_product_attention`` (torch's ``bernoulli_``) instead of drawn positions. The
     math is the same; train the result with ``torch.optim.Adam``'s per-tensor loop for
     the original's step. ``per_query_keys`` also measures ProbSparse's sparsity as the
     original does, on U keys drawn per query rather than per (batch element, head): the
