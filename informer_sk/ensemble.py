@@ -269,6 +269,10 @@ class InformerEnsemble(_HeterogenousMetaEstimator, BaseForecaster):
     }
     # the candidates keep the context they forecast from: the ensemble keeps no data
     _config = {"remember_data": False}
+    # sktime's data slots, as its __init__ leaves them when remember_data is on: its
+    # test suite reads them after turning remember_data on; this class never writes them
+    _y = None
+    _X = None
 
     # _HeterogenousMetaEstimator's nested parameters (<name>__<param>, as get_params names them) and
     # fitted parameters read these
@@ -282,8 +286,6 @@ class InformerEnsemble(_HeterogenousMetaEstimator, BaseForecaster):
         self.loss = loss
         self.random_state = random_state
         super().__init__()
-        # sktime reads them even with remember_data off
-        self._y, self._X = None, None
 
     @property
     def _forecasters(self):

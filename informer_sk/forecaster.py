@@ -333,6 +333,10 @@ class InformerForecaster(BaseForecaster):
     # the forecaster keeps its own context window per series (_contexts): the last
     # points needed to forecast and to fine-tune, not the whole history
     _config = {"remember_data": False}
+    # sktime's data slots, as its __init__ leaves them when remember_data is on: its
+    # test suite reads them after turning remember_data on; this class never writes them
+    _y = None
+    _X = None
 
     def __init__(
         self,
@@ -414,9 +418,6 @@ class InformerForecaster(BaseForecaster):
         self.n_threads = n_threads
         self.verbose = verbose
         super().__init__()
-        # sktime reads them even with remember_data off (its __init__ sets them only
-        # when on); the forecaster keeps its own per-series context instead
-        self._y, self._X = None, None
 
     def __dynamic_tags__(self):
         self.set_tags(**{"capability:pred_int": self.loss != "mse"})

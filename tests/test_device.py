@@ -26,6 +26,15 @@ def stray_tensors_on_meta():
         torch.set_default_device(None)
 
 
+# the CPU with stray tensors sent to meta; on a machine with CUDA, CUDA itself too, where a
+# stray CPU tensor fails by itself (tools/gpu_check.sh runs these there)
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+def catching_strays(device):
+    return stray_tensors_on_meta() if device == "cpu" else contextlib.nullcontext()
+
+
 def test_the_meta_default_catches_a_tensor_made_without_a_device():
     with stray_tensors_on_meta(), pytest.raises((RuntimeError, NotImplementedError)):
         torch.ones(3, device="cpu") + torch.arange(3)
@@ -45,11 +54,12 @@ FH = np.arange(1, 5)
     ],
     ids=["point", "residual-auto", "quantile", "normal"],
 )
-def test_fit_update_and_every_predict_on_the_device(params):
+@pytest.mark.parametrize("device", DEVICES)
+def test_fit_update_and_every_predict_on_the_device(params, device):
     y = hourly(300, n_columns=2)
     X = hourly(300 + 24, seed=1).rename(columns={"c0": "x"})
-    forecaster = InformerForecaster(**PARAMS, **params)
-    with stray_tensors_on_meta():
+    forecaster = InformerForecaster(**{**PARAMS, **params, "device": device})
+    with catching_strays(device):
         forecaster.fit(y.iloc[:250], X=X.iloc[:250], fh=FH)
         forecaster.update(y.iloc[250:270], X=X.iloc[250:270], update_params=True)
         forecaster.update(y.iloc[270:], X=X.iloc[270:300], update_params=False)
@@ -63,19 +73,21 @@ def test_fit_update_and_every_predict_on_the_device(params):
             forecaster.predict_proba(X=future)
 
 
-def test_pretrain_then_fit_on_the_device():
+@pytest.mark.parametrize("device", DEVICES)
+def test_pretrain_then_fit_on_the_device(device):
     data = panel(a=hourly(200), b=hourly(200, seed=1, start="2021-04-01"))
-    forecaster = InformerForecaster(**PARAMS, series_embedding=True, fine_tune_epochs=1)
-    with stray_tensors_on_meta():
+    forecaster = InformerForecaster(**{**PARAMS, "device": device}, series_embedding=True, fine_tune_epochs=1)
+    with catching_strays(device):
         forecaster.pretrain(data, fh=FH)
         forecaster.fit(hourly(120, seed=2), fh=FH)
         assert np.isfinite(forecaster.predict().to_numpy()).all()
 
 
-def test_diagnostics_on_the_device():
+@pytest.mark.parametrize("device", DEVICES)
+def test_diagnostics_on_the_device(device):
     y = hourly(300)
-    forecaster = InformerForecaster(**PARAMS).fit(y, fh=FH)
-    with stray_tensors_on_meta():
+    forecaster = InformerForecaster(**{**PARAMS, "device": device}).fit(y, fh=FH)
+    with catching_strays(device):
         sparsity, _ = diagnostics.sparsity_distribution(forecaster, y, n_windows=4, plot=False)
         weights, _ = diagnostics.attention_map(forecaster, y, plot=False)
         active, _ = diagnostics.active_queries(forecaster, y, plot=False)
