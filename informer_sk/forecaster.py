@@ -122,9 +122,10 @@ class InformerForecaster(BaseForecaster):
         Maximum number of passes over the training windows.
     batch_size : int, default=32
         Training windows per optimiser step. On a GPU, larger batches (256 or more)
-        keep the device busy; raise ``learning_rate`` with it (e.g. in proportion)
-        and check the validation loss. In a torch.distributed run (``torchrun``) it
-        is the global batch, shared out over the processes.
+        keep the device busy; raise ``learning_rate`` with it (roughly with the
+        square root of the batch size) and check the validation loss. In a
+        torch.distributed run (``torchrun``) it is the global batch, shared out
+        over the processes.
     windows_per_epoch : int or None, default=None
         Train each epoch on this many training windows, drawn at random without
         replacement (a new draw every epoch, seeded by ``random_state``), instead of
