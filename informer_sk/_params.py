@@ -15,7 +15,7 @@ FINE_TUNING_PARAMS = {
     "train_epochs", "batch_size", "learning_rate", "gradient_clip", "patience", "lradj",
     "validation_size", "fine_tune_epochs", "random_state", "device", "precision",
     "n_threads", "verbose", "inference_batch_size", "compile", "deterministic",
-    "windows_per_epoch",
+    "windows_per_epoch", "activation_checkpointing",
 }  # fmt: skip
 
 _CHOICES = {
@@ -72,7 +72,7 @@ def check_params(forecaster):
             "seasons of the input window."
         )
     for name in ("distil", "channel_independent", "series_embedding", "scale", "revin", "verbose",
-                 "compile", "deterministic"):  # fmt: skip
+                 "compile", "activation_checkpointing", "deterministic"):  # fmt: skip
         if not isinstance(p[name], (bool, np.bool_)):
             raise ValueError(f"{name}={p[name]!r} must be True or False.")
     if p["distil"]:

@@ -43,7 +43,8 @@ def load_state(state, defaults):
     state = dict(state)
     for name in ("precision", "n_threads", "series_embedding", "fine_tune_epochs", "revin",
                  "residual_sp", "residual_periods", "inference_batch_size", "compile",
-                 "deterministic", "channel_independent", "windows_per_epoch"):  # fmt: skip
+                 "deterministic", "channel_independent", "windows_per_epoch",
+                 "activation_checkpointing"):  # fmt: skip
         state.setdefault(name, defaults[name])
     saved_by = state.pop("_saved_by", {"format": 1, "informer_sk": "?"})
     if saved_by["format"] > STATE_FORMAT:

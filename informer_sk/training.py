@@ -197,6 +197,10 @@ def train_network(network, train_windows, val_windows=None, **settings):
         Keyword-only; ``loss(network_output, target)`` gives the scalar to minimise,
         in training and validation: e.g. :func:`pinball_loss` or :func:`gaussian_nll`
         for the network's quantile or Normal head.
+    activation_checkpointing : bool, default=False
+        Keyword-only; set ``network.recompute`` while training: each encoder and
+        decoder layer runs again in the backward pass instead of keeping its
+        activations (less memory, more time; the same gradients).
     windows_per_epoch : int, optional
         Keyword-only; train each epoch on this many training windows, drawn without
         replacement (a new draw every epoch), instead of all of them. Validation
@@ -258,6 +262,8 @@ def train_network(network, train_windows, val_windows=None, **settings):
             # the same masks for different windows
             stack.enter_context(seeded(int(torch.randint(2**62, (), device="cpu")) + ranks.rank,
                                        train_windows.series.values.device))  # fmt: skip
+        stack.callback(setattr, trained, "recompute", trained.recompute)
+        trained.recompute = bool(settings.pop("activation_checkpointing", False))
         try:
             _train_epochs(trained, train_windows, val_windows, history, best, ranks=ranks, **settings)
         except KeyboardInterrupt:

@@ -51,8 +51,9 @@ FH = np.arange(1, 5)
         {"residual_sp": 4, "residual_periods": "auto", "revin": True},
         {"loss": "quantile", "attn": "full", "distil": False},
         {"loss": "normal", "embed": "fixed"},
+        {"activation_checkpointing": True},
     ],
-    ids=["point", "residual-auto", "quantile", "normal"],
+    ids=["point", "residual-auto", "quantile", "normal", "recompute"],
 )
 @pytest.mark.parametrize("device", DEVICES)
 def test_fit_update_and_every_predict_on_the_device(params, device):

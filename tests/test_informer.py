@@ -134,6 +134,47 @@ def test_same_seed_same_output(attn):
     torch.testing.assert_close(outputs[0], outputs[1], rtol=0, atol=0)
 
 
+def _saved_bytes_and_grads(model, inputs):
+    saved = []
+
+    def pack(tensor):
+        saved.append(tensor.numel() * tensor.element_size())
+        return tensor
+
+    torch.manual_seed(42)  # dropout and key sampling draw from it, in both passes
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        out = model(*inputs)
+    out.square().mean().backward()
+    grads = {name: p.grad.clone() for name, p in model.named_parameters()}
+    model.zero_grad()
+    return sum(saved), out.detach(), grads
+
+
+@pytest.mark.parametrize("attn", ["prob", "full"])
+def test_recompute_gives_the_same_output_and_gradients_from_less_saved_memory(attn):
+    config = _config(attn=attn, factor=1, e_layers=2, d_layers=2, dropout=0.3)
+    model, inputs = Informer(config).train(), _inputs(config)
+    plain_bytes, plain_out, plain_grads = _saved_bytes_and_grads(model, inputs)
+    model.recompute = True
+    bytes_, out, grads = _saved_bytes_and_grads(model, inputs)
+    torch.testing.assert_close(out, plain_out, rtol=0, atol=0)
+    for name, grad in grads.items():
+        torch.testing.assert_close(grad, plain_grads[name], msg=name)
+    assert bytes_ < 0.5 * plain_bytes
+
+
+def test_recompute_is_for_training_only():
+    config = _config(factor=1)
+    model, inputs = Informer(config), _inputs(config)
+    model.recompute = True
+    with torch.no_grad():
+        torch.manual_seed(0)
+        kept = model.eval()(*inputs)
+        model.recompute = False
+        torch.manual_seed(0)
+        torch.testing.assert_close(model(*inputs), kept, rtol=0, atol=0)
+
+
 def test_return_attention_prob_keys_and_shapes():
     config = _config(attn="prob", factor=1, e_layers=2, d_layers=2)
     model = Informer(config).eval()

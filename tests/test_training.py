@@ -273,3 +273,20 @@ def test_windows_per_epoch_must_be_none_or_a_positive_integer(value, small_param
     with pytest.raises(ValueError, match=rf"windows_per_epoch={value!r} must be None \(every training"):
         forecaster.fit(hourly_series(24 * 6), fh=[1, 2])
     assert not forecaster.is_fitted
+
+
+def test_activation_checkpointing_fits_the_same_forecaster(small_params, hourly_series):
+    y = hourly_series(24 * 6)
+    plain = InformerForecaster(**small_params).fit(y, fh=[1, 2])
+    recomputed = InformerForecaster(**small_params, activation_checkpointing=True).fit(y, fh=[1, 2])
+    assert [r["train_loss"] for r in recomputed.history_] == [r["train_loss"] for r in plain.history_]
+    np.testing.assert_allclose(recomputed.predict().to_numpy(), plain.predict().to_numpy(), rtol=1e-5)
+    assert recomputed.network_.recompute is False  # set for training only
+
+
+@pytest.mark.parametrize("value", [1, "yes", None])
+def test_activation_checkpointing_must_be_a_bool(value, small_params, hourly_series):
+    forecaster = InformerForecaster(**small_params, activation_checkpointing=value)
+    with pytest.raises(ValueError, match=rf"activation_checkpointing={value!r} must be True or False"):
+        forecaster.fit(hourly_series(24 * 6), fh=[1, 2])
+    assert not forecaster.is_fitted

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 from informer_sk.nn.attention import AttentionLayer, FullAttention, ProbSparseAttention
 from informer_sk.nn.dropout import Dropout
@@ -209,7 +210,7 @@ class Encoder(nn.Module):
         self.distil_layers = nn.ModuleList(DistilLayer(config.d_model) for _ in range(n_distil))
         self.norm = nn.LayerNorm(config.d_model)
 
-    def forward(self, x, return_attention=False):
+    def forward(self, x, return_attention=False, recompute=False):
         """Encode (B, seq_len, d_model).
 
         Parameters
@@ -218,6 +219,9 @@ class Encoder(nn.Module):
             (B, seq_len, d_model).
         return_attention : bool, default=False
             Also return every layer's attention diagnostics.
+        recompute : bool, default=False
+            Keep only each attention layer's input for the backward pass, which runs
+            the layer again (activation checkpointing; see ``Informer``).
 
         Returns
         -------
@@ -228,7 +232,10 @@ class Encoder(nn.Module):
         """
         infos = []
         for i, layer in enumerate(self.layers):
-            x, info = layer(x, return_attention)
+            if recompute:
+                x, info = checkpoint(layer, x, use_reentrant=False)
+            else:
+                x, info = layer(x, return_attention)
             infos.append(info)
             if i < len(self.distil_layers):
                 x = self.distil_layers[i](x)
@@ -290,7 +297,7 @@ class Decoder(nn.Module):
         self.norm = nn.LayerNorm(config.d_model)
         self.projection = nn.Linear(config.d_model, config.c_out * config.n_outputs)
 
-    def forward(self, x, memory, return_attention=False, last_rows=None):
+    def forward(self, x, memory, return_attention=False, last_rows=None, recompute=False):
         """Decode ``x`` against the encoder output ``memory``.
 
         Parameters
@@ -304,6 +311,9 @@ class Decoder(nn.Module):
         last_rows : int or None, default=None
             Only the last ``last_rows`` positions are wanted: the last layer computes
             just those rows after its self-attention.
+        recompute : bool, default=False
+            Keep only each layer's inputs for the backward pass, which runs the layer
+            again (activation checkpointing; see ``Informer``).
 
         Returns
         -------
@@ -315,7 +325,10 @@ class Decoder(nn.Module):
         self_infos, cross_infos = [], []
         for i, layer in enumerate(self.layers):
             rows = last_rows if i == len(self.layers) - 1 else None
-            x, self_info, cross_info = layer(x, memory, return_attention, rows)
+            if recompute:
+                x, self_info, cross_info = checkpoint(layer, x, memory, False, rows, use_reentrant=False)
+            else:
+                x, self_info, cross_info = layer(x, memory, return_attention, rows)
             self_infos.append(self_info)
             cross_infos.append(cross_info)
         return self.projection(self.norm(x)), self_infos, cross_infos
@@ -428,6 +441,16 @@ class Informer(nn.Module):
     config : InformerConfig
         Hyperparameters; validated by the caller.
 
+    Attributes
+    ----------
+    recompute : bool
+        False by default. True in training mode: the encoder and decoder layers keep
+        only their inputs for the backward pass and run again in it
+        (``torch.utils.checkpoint``), which lowers the training step's peak memory
+        for about a fifth more time a step. The recomputation draws the same
+        dropout and key samples (checkpointing restores torch's RNG state), so the
+        gradients are those of the plain pass.
+
     References
     ----------
     .. [1] Zhou, H., Zhang, S., Peng, J., Zhang, S., Li, J., Xiong, H., Zhang, W.
@@ -447,6 +470,8 @@ class Informer(nn.Module):
     >>> model(x_enc, mark_enc, x_dec, mark_dec).shape
     torch.Size([3, 4, 1])
     """
+
+    recompute = False
 
     def __init__(self, config):
         super().__init__()
@@ -513,10 +538,11 @@ class Informer(nn.Module):
                 series_id = torch.full((x_enc.shape[0],), -1, device=x_enc.device)
             series = self.series_embedding(series_id)  # (B, 1, d_model)
             enc_in, dec_in = enc_in + series, dec_in + series
-        memory, enc_infos = self.encoder(enc_in, return_attention)
+        recompute = self.recompute and self.training and not return_attention and torch.is_grad_enabled()
+        memory, enc_infos = self.encoder(enc_in, return_attention, recompute)
         # horizon rows only past the last self-attention: step 1.17x faster (speed --quick, paired)
         last_rows = None if return_attention else pred_len  # diagnostics see every row
-        out, self_infos, cross_infos = self.decoder(dec_in, memory, return_attention, last_rows)
+        out, self_infos, cross_infos = self.decoder(dec_in, memory, return_attention, last_rows, recompute)
         out = self.head(out[:, -pred_len:])  # (B, pred_len, c_out[, n_outputs])
         if self.config.residual_sp:
             config = self.config
