@@ -46,6 +46,9 @@ def _worker(out):
     result["state"] = forecaster.network_.state_dict()
     result["history"] = [{k: v for k, v in r.items() if k != "seconds"} for r in forecaster.history_]
     result["best_epoch"] = forecaster.best_epoch_
+    recomputed = InformerForecaster(**PARAMS, activation_checkpointing=True).fit(_data(), fh=FH)
+    result["recomputed_history"] = [r["train_loss"] for r in recomputed.history_]
+    result["recomputed_predict"] = recomputed.predict()
     pretrained = InformerForecaster(**PRETRAIN).pretrain(_data(), fh=FH)
     result["pretrained_state"] = pretrained.pretrained_network_.state_dict()
     result["pretrained_losses"] = [r["train_loss"] for r in pretrained.pretrained_history_]
@@ -130,6 +133,13 @@ def test_two_ranks_fit_what_one_process_fits_with_the_same_global_batch(ranks, s
         pd.testing.assert_frame_equal(result["predict"], single.predict(), rtol=1e-3)
     # the distilling layer's BatchNorm trained on the whole batch's statistics
     assert int(expected["encoder.distil_layers.0.norm.num_batches_tracked"]) > 0
+
+
+def test_activation_checkpointing_under_ddp_fits_what_the_plain_ddp_fit_does(ranks):
+    for result in ranks:
+        plain = [r["train_loss"] for r in result["history"]]
+        assert result["recomputed_history"] == pytest.approx(plain, rel=1e-6)
+        pd.testing.assert_frame_equal(result["recomputed_predict"], result["predict"], rtol=1e-5)
 
 
 def test_two_ranks_pretrain_what_one_process_pretrains(ranks):
