@@ -213,8 +213,8 @@ class _EveryRow(nn.Module):
         super().__init__()
         self.decoder = decoder
 
-    def forward(self, x, memory, return_attention=False, last_rows=None):
-        return self.decoder(x, memory, return_attention)
+    def forward(self, x, memory, return_attention=False, last_rows=None, recompute=False):
+        return self.decoder(x, memory, return_attention, None, recompute)
 
 
 class _PerQuerySampling(ProbSparseAttention):
