@@ -10,6 +10,7 @@ given, which is what running on CUDA or MPS needs.
 import contextlib
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -94,3 +95,26 @@ def test_diagnostics_on_the_device(device):
         active, _ = diagnostics.active_queries(forecaster, y, plot=False)
     assert len(sparsity) and len(weights) and len(active)
     assert np.isfinite(sparsity["sparsity"]).all()
+
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+@needs_cuda
+@pytest.mark.parametrize("settings", [{"precision": "tf32"}, {"precision": "bf16"}, {"compile": True}],
+                         ids=["tf32", "bf16", "compile"])  # fmt: skip
+def test_the_cuda_speed_settings_fit_and_forecast(settings):
+    forecaster = InformerForecaster(**{**PARAMS, **settings, "device": "cuda"}).fit(hourly(300), fh=FH)
+    assert forecaster.device_.type == "cuda"
+    assert np.isfinite(forecaster.predict().to_numpy()).all()
+
+
+@needs_cuda
+def test_deterministic_cuda_fits_repeat_bit_for_bit_and_leave_the_callers_rng_alone():
+    torch.manual_seed(123)
+    cpu_state, cuda_states = torch.get_rng_state(), torch.cuda.get_rng_state_all()
+    params = {**PARAMS, "device": "cuda", "deterministic": True, "dropout": 0.1}
+    first, second = (InformerForecaster(**params).fit(hourly(300), fh=FH).predict() for _ in range(2))
+    pd.testing.assert_frame_equal(first, second, check_exact=True)
+    assert torch.equal(torch.get_rng_state(), cpu_state)
+    assert all(torch.equal(a, b) for a, b in zip(torch.cuda.get_rng_state_all(), cuda_states))

@@ -536,8 +536,8 @@ def _report_device(config, batch_sizes, device, repeats):
     print(f"\n## Training steps on {device.type}\n")
     print("| batch | precision | compiled | s/step, median [min, max] | samples/s | device busy | "
           "peak MiB | first step s |\n|---|---|---|---|---|---|---|---|")  # fmt: skip
-    for batch_size in batch_sizes:
-        for compiled in (False, True):
+    for compiled in (False, True):  # every eager row first: compiling takes the longest
+        for batch_size in batch_sizes:
             for precision in precisions:
                 r = device_steps(config, batch_size, device, precision, compiled, repeats)
                 busy = "-" if r["busy"] is None else f"{r['busy']:.0%}"
