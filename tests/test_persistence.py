@@ -197,7 +197,8 @@ def test_a_model_fitted_on_cuda_predicts_in_a_process_without_cuda(tmp_path):
     with open(tmp_path / "X.pkl", "wb") as f:
         pickle.dump(X_future, f)
     root = str(Path(__file__).resolve().parents[1])
-    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "PYTHONPATH": root}
+    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "PYTHONPATH": path}
     paths = [str(tmp_path / name) for name in ("model.zip", "X.pkl", "y_pred.pkl")]
     subprocess.run([sys.executable, "-c", _LOAD_ON_CPU, *paths], env=env, check=True)
     with open(tmp_path / "y_pred.pkl", "rb") as f:

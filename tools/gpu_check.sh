@@ -40,10 +40,10 @@ print(torch.cuda.get_device_name() if torch.cuda.is_available() else "no CUDA de
 EOF
 
 # the device tests (every public path on CUDA), the persistence test of a CUDA fit, the
-# speed program's own tests, and the 2-process gloo fit on a machine where torch has CUDA
-timeout 150 python3 -m pytest -q -p no:cacheprovider -o addopts="" -n 4 \
-    tests/test_device.py tests/test_persistence.py tests/test_speed.py tests/test_distributed.py \
+# speed program's own tests
+timeout 120 python3 -m pytest -q -p no:cacheprovider -o addopts="" -n 4 \
+    tests/test_device.py tests/test_persistence.py tests/test_speed.py \
     2>&1 | tee "$OUT/tests.txt"
 
 # batch 32 and 256; fp32, tf32 and bf16; eager, then compiled
-timeout 330 python3 -m informer_sk.benchmarks.speed --device cuda --quick 2>&1 | tee "$OUT/speed_cuda.md"
+timeout 300 python3 -m informer_sk.benchmarks.speed --device cuda --quick 2>&1 | tee "$OUT/speed_cuda.md"

@@ -210,7 +210,8 @@ class ProbSparseAttention(_Attention):
             lazy = v.cumsum(dim=2) / count  # (B, H, L, D)
         else:
             lazy = v.mean(dim=2, keepdim=True).expand(B, H, L_Q, D)  # (B, H, L_Q, D)
-        out = lazy.scatter(2, index.expand(-1, -1, -1, D), out_top)  # (B, H, L_Q, D)
+        # under CUDA's autocast cumsum runs in fp32 while the attention gives bf16
+        out = lazy.to(out_top.dtype).scatter(2, index.expand(-1, -1, -1, D), out_top)  # (B, H, L_Q, D)
 
         if not return_attention:
             return out, None
