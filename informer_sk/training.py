@@ -14,6 +14,7 @@ __all__ = [
     "TrainingDiverged",
     "adam",
     "best_residual_periods",
+    "compile_network",
     "gaussian_nll",
     "loss_function",
     "pinball_loss",
@@ -164,6 +165,12 @@ def _evaluate(network, windows, batch_size, loss, precision="fp32", ranks=None):
         ranks.check(error, "in validation")
         ranks.all_sum(total)
     return total.item() / len(windows)
+
+
+def compile_network(network, device):
+    """``torch.compile`` of ``network`` as ``compile=True`` trains it: with CUDA graphs
+    (mode "reduce-overhead") on CUDA, torch's default mode elsewhere."""
+    return torch.compile(network, mode="reduce-overhead" if device.type == "cuda" else None)
 
 
 def train_network(network, train_windows, val_windows=None, **settings):
@@ -353,8 +360,7 @@ def _train_epochs(
     if compile:
         # CUDA graphs replay one shape: every step takes a whole batch (the rest of an
         # epoch's shuffled order waits for the next epoch)
-        mode = "reduce-overhead" if device.type == "cuda" else None
-        model = torch.compile(network, mode=mode)
+        model = compile_network(network, device)
         n = n - n % batch_size if n >= batch_size else n
     if ranks is not None:
         if 0 < n % batch_size < ranks.world_size:  # a rank would get an empty batch

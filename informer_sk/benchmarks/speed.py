@@ -65,7 +65,7 @@ from informer_sk.nn import FullAttention, Informer, InformerConfig, ProbSparseAt
 from informer_sk.nn.dropout import Dropout
 from informer_sk.nn.informer import FeedForward
 from informer_sk.runtime import autocast, cpu_bf16_support
-from informer_sk.training import adam
+from informer_sk.training import adam, compile_network
 
 # hourly data: hour, day of week, day of month, day of year (informer_sk.calendar)
 HOURLY_MARK_SIZES = (24, 7, 31, 366)
@@ -112,7 +112,7 @@ def _training_setup(config, batch_size, device="cpu", seed=0, loop_adam=False, c
     else:
         optimizer = adam(network.parameters(), 1e-4, device)
     batches = itertools.cycle(_batches(config, batch_size, device, seed=seed))
-    forward = torch.compile(network) if compiled else network
+    forward = compile_network(network, device) if compiled else network
 
     def step():
         *inputs, target = next(batches)
