@@ -114,6 +114,8 @@ def test_main_tiny_prints_every_table(capsys):
     out = capsys.readouterr().out
     assert "| FLOPs per step" in out and "| network forward, batch 32" in out
     assert "| the original's layout | " in out and "| the original's layout and key sampling | " in out
+    bound = next(line for line in out.splitlines() if line.startswith("- at most, were every FLOP of ours"))
+    assert "x the original's layout;" in bound and "x the original's layout and key sampling" in bound
     for choice in ("torch.nn.Dropout", "torch.optim.Adam's per-tensor loop", "every decoder row through the last layer"):
         assert f"| {choice} | " in out
     assert "| forecast MSE on a fixed batch |" in out

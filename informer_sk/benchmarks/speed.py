@@ -491,18 +491,28 @@ def _report_training(config, batch_size, repeats):
     shape = f"{batch_size * config.seq_len}x{config.d_model} @ {config.d_model}x{config.d_ff}"
     print(f"| fp32 matmul GFLOP/s ({shape}, in turn with the steps) | {_spread(r['matmul_flops_per_s'], 1e-9)} |")
     print(f"| achieved / matmul rate (per pair) | {_spread(r['fraction'])} |")
+    return _median(r["matmul_flops_per_s"])
 
 
-def _report_pairs(config, batch_size, repeats, variants, title):
+def _report_pairs(config, batch_size, repeats, variants, title, matmul_rate=None):
+    """A table of paired steps; with ``matmul_rate`` (FLOP/s), also the most ours could be
+    faster than each variant if its every FLOP ran at that rate."""
     print(f"\n## {title}\n")
     print(f"load average before: {load_average()}\n")
     print("| the other side | ours, s/step | other, s/step | other / ours FLOPs | ours faster, per pair |")
     print("|---|---|---|---|---|")
+    bounds = []
     for variant in variants:
         r = paired_training_steps(config, batch_size, repeats, variant)
         flops = f"{r['variant_flops'] / r['eager_flops']:.3f}" if "variant_flops" in r else "-"
         print(f"| {VARIANTS[variant][0]} | {_spread(r['eager_s'])} | {_spread(r['variant_s'])} | {flops} | "
               f"**{_spread(_faster_by(r))}** |")  # fmt: skip
+        if matmul_rate:
+            ideal_s = r["eager_flops"] / matmul_rate
+            bounds.append(f"{_median(r['variant_s']) / ideal_s:.2f}x {VARIANTS[variant][0]}")
+    if bounds:
+        print(f"\n- at most, were every FLOP of ours at the plain matmul's {matmul_rate / 1e9:.0f} GFLOP/s "
+              f"({ideal_s:.3g} s a step): {'; '.join(bounds)}")  # fmt: skip
     print(f"\nload average after: {load_average()}")
 
 
@@ -581,9 +591,10 @@ def main(argv=None):
         return
     batch_size = 4 if args.tiny else 32
     pairs = max(3, repeats // 3)
-    _report_training(config, batch_size, repeats)
+    matmul_rate = _report_training(config, batch_size, repeats)
     _report_pairs(config, batch_size, 2 * repeats, ("original", "original-sampling"),
-                  f"Against the original code's layout, the same math (batch {batch_size}, fp32, paired)")  # fmt: skip
+                  f"Against the original code's layout, the same math (batch {batch_size}, fp32, paired)",
+                  matmul_rate)  # fmt: skip
     _report_pairs(config, batch_size, repeats, ("torch-dropout", "sdpa-dropout", "loop-adam", "every-row"),
                   "What the network's speed choices buy (paired, each against the package's step)")  # fmt: skip
     small, small_batch = (config, 16) if args.tiny else (paper_config(**SMALL_NETWORK), 1024)
