@@ -44,6 +44,7 @@ import torch
 from informer_sk import __version__
 from informer_sk.datasets import load_csv, load_ett
 from informer_sk.ensemble import seasonal_period
+from informer_sk.runtime import PRECISIONS, resolve_device
 
 logger = logging.getLogger(__name__)
 
@@ -178,6 +179,23 @@ def check_device(device):
             f"--device {device!r} cannot be used on this machine ({reason}); "
             f"available here: {_available_devices()}"
         ) from None
+
+
+def _check_precision(precision, device):
+    """Raise unless ``--precision`` can run on ``--device`` (``"auto"`` as it resolves here)."""
+    if precision == "fp32":
+        return
+    resolved = resolve_device(device)
+    if precision == "tf32" and resolved.type != "cuda":
+        raise ValueError(
+            f"--precision tf32 is a mode of CUDA GPUs, and --device {device} computes on "
+            f"{resolved.type} here; use --precision fp32"
+        )
+    if precision == "bf16" and resolved.type not in ("cpu", "cuda"):
+        raise ValueError(
+            f"--precision bf16 runs on CUDA and on CPUs, and --device {device} computes on "
+            f"{resolved.type} here; use --precision fp32, or --device cpu"
+        )
 
 
 def _available_devices():
@@ -348,6 +366,19 @@ def build_parser():
         help="torch device to train and forecast on: auto (CUDA, then MPS, then the "
         "CPU), cpu, cuda, cuda:1, mps, ... (default: %(default)s)",
     )
+    train.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default="fp32",
+        help="arithmetic: fp32; tf32, CUDA's TF32 matrix products; bf16, autocast on CUDA "
+        "or on a CPU with native bf16 (default: %(default)s)",
+    )
+    train.add_argument(
+        "--compile",
+        action="store_true",
+        help="train with torch.compile (CUDA graphs on a GPU): compiles for tens of "
+        "seconds first; pays on GPUs at large batches, not on CPUs",
+    )
     parser.add_argument(
         "--verbose", action="store_true", help="log progress and training losses"
     )
@@ -432,6 +463,7 @@ def _run(args):
             f"of the rows validate and some must train; got {args.test_size}"
         )
     check_device(args.device)
+    _check_precision(args.precision, args.device)
     _check_output(Path(args.output))
 
     job = _prepare(args)
@@ -748,6 +780,8 @@ def build_model(args, validation_size, sp=None):
         validation_size=validation_size,
         random_state=args.seed,
         device=args.device,
+        precision=args.precision,
+        compile=args.compile,
         verbose=args.verbose,
     )
     if args.model == "informer":

@@ -490,6 +490,25 @@ def test_device_reaches_the_forecaster(device):
     assert cli.build_model(args, 0.1).get_params()["device"] == device
 
 
+def test_precision_and_compile_reach_every_forecaster():
+    args = cli.build_parser().parse_args(["--precision", "bf16", "--compile"])
+    assert all((c.precision, c.compile) == ("bf16", True) for _, c in cli.build_model(args, 0.1).forecasters)
+    args = cli.build_parser().parse_args(["--model", "informer"])
+    assert (cli.build_model(args, 0.1).precision, cli.build_model(args, 0.1).compile) == ("fp32", False)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+@pytest.mark.parametrize("device", ["auto", "cpu"])
+def test_main_tf32_without_cuda_fails_before_loading(capsys, monkeypatch, device):
+    def no_loading(*args, **kwargs):
+        raise AssertionError("data loaded")
+
+    monkeypatch.setattr(cli, "load_ett", no_loading)
+    err = _exit_message(capsys, ["--precision", "tf32", "--device", device])
+    assert f"--precision tf32 is a mode of CUDA GPUs, and --device {device} computes on " in err
+    assert "use --precision fp32" in err and err.count("\n") == 1
+
+
 def test_main_forecaster_setting_error_is_one_line(csv_path, capsys, monkeypatch):
     # a device the CLI's check lets through but the forecaster refuses
     monkeypatch.setattr(cli, "check_device", lambda device: None)
