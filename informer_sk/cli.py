@@ -377,7 +377,7 @@ def build_parser():
         "--compile",
         action="store_true",
         help="train with torch.compile (CUDA graphs on a GPU): compiles for tens of "
-        "seconds first; pays on GPUs at large batches, not on CPUs",
+        "seconds first; for GPUs at large batches, not for CPUs",
     )
     parser.add_argument(
         "--verbose", action="store_true", help="log progress and training losses"
