@@ -71,7 +71,7 @@ def check_params(forecaster):
             f"residual_sp = {n_max}]: the baseline averages the last residual_periods "
             "seasons of the input window."
         )
-    for name in ("distil", "channel_independent", "series_embedding", "scale", "revin", "verbose",
+    for name in ("distil", "channel_independent", "series_embedding", "scale", "revin", "highway", "verbose",
                  "compile", "activation_checkpointing", "deterministic"):  # fmt: skip
         if not isinstance(p[name], (bool, np.bool_)):
             raise ValueError(f"{name}={p[name]!r} must be True or False.")

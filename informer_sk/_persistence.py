@@ -44,7 +44,7 @@ def load_state(state, defaults):
     for name in ("precision", "n_threads", "series_embedding", "fine_tune_epochs", "revin",
                  "residual_sp", "residual_periods", "inference_batch_size", "compile",
                  "deterministic", "channel_independent", "windows_per_epoch",
-                 "activation_checkpointing"):  # fmt: skip
+                 "activation_checkpointing", "highway"):  # fmt: skip
         state.setdefault(name, defaults[name])
     saved_by = state.pop("_saved_by", {"format": 1, "informer_sk": "?"})
     if saved_by["format"] > STATE_FORMAT:

@@ -321,6 +321,13 @@ def build_parser():
         help="with --model informer: reversible instance normalisation of every input "
         "window (not in the original; the recipe always uses it)",
     )
+    model.add_argument(
+        "--highway",
+        action="store_true",
+        help="with --model informer: add a linear forecast from the input window to the "
+        "network's (not in the original); with the recipe: two more candidates that do, "
+        "at the learning rate and three times it",
+    )
     _add_flag(
         model,
         "--channel_independent",
@@ -788,6 +795,7 @@ def build_model(args, validation_size, sp=None):
         return InformerForecaster(
             **common,
             revin=args.revin,
+            highway=args.highway,
             residual_sp=args.residual_sp,
             residual_periods=args.residual_periods,
         )
@@ -802,13 +810,17 @@ def build_model(args, validation_size, sp=None):
             "--residual_sp SP to give one",
             args.seq_len,
         )
-    return InformerEnsemble(
-        forecasters=[
-            ("revin", InformerForecaster(**common, revin=True)),
-            ("seasonal_residual", InformerForecaster(**seasonal)),
-        ],
-        validation_size=validation_size,
-    )
+    candidates = [
+        ("revin", InformerForecaster(**common, revin=True)),
+        ("seasonal_residual", InformerForecaster(**seasonal)),
+    ]
+    if args.highway:
+        fast = dict(common, learning_rate=args.learning_rate * 3)
+        candidates += [
+            ("highway", InformerForecaster(**common, revin=True, highway=True)),
+            ("highway_fast", InformerForecaster(**fast, revin=True, highway=True)),
+        ]
+    return InformerEnsemble(forecasters=candidates, validation_size=validation_size)
 
 
 def _naive(sp=1):

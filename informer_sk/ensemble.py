@@ -123,14 +123,16 @@ def simplex_weights(members, truth):
     return weights / weights.sum()
 
 
-def validated_recipe(sp, loss="mse", random_state=None):
-    """The two candidates of the accuracy benchmark's weighted rule, unfitted.
+def validated_recipe(sp, loss="mse", random_state=None, highway=False, seq_len=RECIPE_SEQ_LEN):
+    """The candidates of the accuracy benchmark's weighted rule, unfitted.
 
-    Both are CPU-sized (``d_model=64, n_heads=4, d_ff=128``, 2 epochs, batch 64) with
+    All are CPU-sized (``d_model=64, n_heads=4, d_ff=128``, 2 epochs, batch 64) with
     RevIN: ``"revin"`` at learning rate 1e-3, and ``"seasonal_residual"``, which
     corrects the mean of the last seasons of its input (``residual_sp=sp``,
     ``residual_periods="auto"``) at learning rate 1e-4. Its input covers at least one
-    season: ``seq_len`` is ``max(96, sp)``.
+    season: ``seq_len`` is ``max(seq_len, sp)``. With ``highway``, two more that add a
+    linear forecast to the network's (``highway=True``): ``"highway"`` at learning
+    rate 1e-3 and ``"highway_fast"`` at 3e-3.
 
     Parameters
     ----------
@@ -141,6 +143,10 @@ def validated_recipe(sp, loss="mse", random_state=None):
         The candidates' ``loss``.
     random_state : int, RandomState instance or None, default=None
         The candidates' ``random_state``.
+    highway : bool, default=False
+        Add the two highway candidates.
+    seq_len : int, default=96
+        Input length of every candidate.
 
     Returns
     -------
@@ -152,15 +158,23 @@ def validated_recipe(sp, loss="mse", random_state=None):
     ['revin', 'seasonal_residual']
     >>> validated_recipe(24)[1][1].residual_sp
     24
+    >>> [(name, f.seq_len) for name, f in validated_recipe(24, highway=True, seq_len=336)][2:]
+    [('highway', 336), ('highway_fast', 336)]
     """
-    common = dict(RECIPE_SIZE, revin=True, loss=loss, random_state=random_state)
+    common = dict(RECIPE_SIZE, revin=True, loss=loss, random_state=random_state, seq_len=seq_len)
     residual = dict(learning_rate=1e-4)
     if sp is not None:
-        residual.update(residual_sp=sp, residual_periods="auto", seq_len=max(RECIPE_SEQ_LEN, sp))
-    return [
+        residual.update(residual_sp=sp, residual_periods="auto", seq_len=max(seq_len, sp))
+    candidates = [
         ("revin", InformerForecaster(**common)),
         ("seasonal_residual", InformerForecaster(**{**common, **residual})),
     ]
+    if highway:
+        candidates += [
+            ("highway", InformerForecaster(**common, highway=True)),
+            ("highway_fast", InformerForecaster(**{**common, "learning_rate": 3e-3}, highway=True)),
+        ]
+    return candidates
 
 
 class InformerEnsemble(_HeterogenousMetaEstimator, BaseForecaster):

@@ -199,6 +199,13 @@ class InformerForecaster(BaseForecaster):
         ``seq_len // residual_sp``. "auto" picks, in ``fit``, the number whose baseline
         alone has the lowest MSE on the validation windows (on the training windows
         when there are none), on the scaled data; ``residual_periods_`` says which.
+    highway : bool, default=False
+        Add a linear forecast to the network's: one linear map from the
+        ``seq_len`` input values of each target column to its horizon, shared by
+        the columns and trained with the network (the highway of LSTNet, the linear
+        model of DLinear). It and the network's output layer start at zero, so
+        training starts from a zero forecast (each window's mean with ``revin``).
+        False, the original's model.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, dropout and the ProbSparse key sampling.
         The same integer gives bit-identical forecasts on CPU, in one process or in
@@ -377,6 +384,7 @@ class InformerForecaster(BaseForecaster):
         revin=False,
         residual_sp=None,
         residual_periods=1,
+        highway=False,
         random_state=None,
         device="auto",
         precision="fp32",
@@ -417,6 +425,7 @@ class InformerForecaster(BaseForecaster):
         self.revin = revin
         self.residual_sp = residual_sp
         self.residual_periods = residual_periods
+        self.highway = highway
         self.random_state = random_state
         self.device = device
         self.precision = precision
@@ -1003,7 +1012,7 @@ class InformerForecaster(BaseForecaster):
             small,
             {**small, "attn": "full", "embed": "fixed", "distil": False, "activation": "relu",
              "series_embedding": True, "fine_tune_epochs": 0, "loss": "normal"},  # fmt: skip
-            {**small, "loss": "quantile", "revin": True, "residual_sp": 2},
+            {**small, "loss": "quantile", "revin": True, "residual_sp": 2, "highway": True},
             {**small, "channel_independent": True, "series_embedding": True, "loss": "quantile"},
         ]
 
@@ -1081,6 +1090,7 @@ class InformerForecaster(BaseForecaster):
             revin=self.revin,
             residual_sp=self.residual_sp or 0,
             residual_periods=residual_periods,
+            highway=self.highway,
             head=HEADS[self.loss],
             quantiles=levels(self) if self.loss == "quantile" else (),
         )

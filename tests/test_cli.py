@@ -634,6 +634,19 @@ def test_revin_and_residual_sp_flags_reach_the_forecaster():
         assert cli.build_model(args, 0.1).get_params()["residual_periods"] == expected
 
 
+def test_highway_flag_reaches_the_forecaster_and_adds_two_candidates_to_the_recipe():
+    args = cli.build_parser().parse_args(["--model", "informer", "--highway"])
+    assert cli.build_model(args, 0.1).highway is True
+    assert cli.build_model(cli.build_parser().parse_args(["--model", "informer"]), 0.1).highway is False
+    args = cli.build_parser().parse_args(["--highway", "--learning_rate", "0.002"])
+    candidates = dict(cli.build_model(args, 0.1, sp=24).forecasters)
+    assert list(candidates) == ["revin", "seasonal_residual", "highway", "highway_fast"]
+    assert [c.highway for c in candidates.values()] == [False, False, True, True]
+    assert candidates["highway"].learning_rate == 0.002 and candidates["highway"].revin
+    assert candidates["highway_fast"].learning_rate == pytest.approx(0.006)
+    assert len(cli.build_model(cli.build_parser().parse_args([]), 0.1, sp=24).forecasters) == 2
+
+
 def test_the_recipe_is_the_default_model_sized_by_the_flags():
     args = cli.build_parser().parse_args(["--d_model", "32", "--learning_rate", "0.002", "--channel_independent"])
     model = cli.build_model(args, 0.1, sp=24)

@@ -267,6 +267,14 @@ def test_the_recipe_takes_sp_and_covers_a_long_season():
     assert [f.loss for _, f in validated_recipe(24, loss="quantile")] == ["quantile", "quantile"]
 
 
+def test_the_recipe_with_highway_adds_two_candidates_at_one_input_length():
+    highway = dict(validated_recipe(24, highway=True, seq_len=336))
+    assert list(highway) == ["revin", "seasonal_residual", "highway", "highway_fast"]
+    assert {f.seq_len for f in highway.values()} == {336} and all(f.revin for f in highway.values())
+    assert [f.highway for f in highway.values()] == [False, False, True, True]
+    assert highway["highway"].learning_rate == 1e-3 and highway["highway_fast"].learning_rate == 3e-3
+
+
 @pytest.mark.parametrize(
     "freq, sp", [("h", 24), ("15min", 96), ("30min", 48), ("D", 7), ("B", 5), ("W-SUN", 52), ("MS", 12),
                  ("QE", 4), ("YS", None), ("7h", None), ("2D", None)]

@@ -297,6 +297,19 @@ def test_revin_must_be_a_boolean():
         InformerForecaster(**{**SMALL, "revin": "yes"}).fit(_hourly()["c0"], fh=[1])
 
 
+def test_highway_trains_a_linear_map_beside_the_network():
+    y = _hourly()["c0"]
+    plain = InformerForecaster(**{**SMALL, "train_epochs": 1}).fit(y, fh=[1, 2])
+    assert plain.network_.highway is None and plain.network_.config.highway is False
+    forecaster = InformerForecaster(**{**SMALL, "train_epochs": 1, "highway": True}).fit(y, fh=[1, 2])
+    highway = forecaster.network_.highway
+    assert forecaster.network_.config.highway is True
+    assert highway.weight.shape == (2, SMALL["seq_len"]) and highway.weight.abs().sum() > 0  # trained from zero
+    assert np.isfinite(forecaster.predict().to_numpy()).all()
+    with pytest.raises(ValueError, match=r"highway=1 must be True or False"):
+        InformerForecaster(**{**SMALL, "highway": 1}).fit(y, fh=[1])
+
+
 def test_residual_sp_starts_from_seasonal_naive_and_trains_from_there():
     # one short epoch on a clean daily cycle: the direct network is still far off, the
     # residual one is as good as the seasonal naive forecast it starts from, or better

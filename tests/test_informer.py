@@ -281,7 +281,7 @@ class _FactoriesNameTheirDevice(TorchFunctionMode):
 def test_forward_and_backward_create_every_tensor_on_a_named_device(attn, distil, head):
     quantiles = LEVELS if head == "quantile" else ()
     config = _config(attn=attn, distil=distil, head=head, quantiles=quantiles, dropout=0.3, factor=1, enc_in=2,
-                     revin=True, residual_sp=2, n_series=2)  # fmt: skip
+                     revin=True, residual_sp=2, n_series=2, highway=True)  # fmt: skip
     network = Informer(config)
     inputs = _inputs(config)
     with _FactoriesNameTheirDevice():
@@ -397,10 +397,12 @@ def test_without_instance_norm_the_forecast_does_not_follow_a_shift():
     assert not torch.allclose(moved, out + 100.0, atol=1.0)
 
 
-def _untrained_forecast(config, x_enc):
-    """A freshly initialised network's forecast from ``x_enc``, zero decoder input, no marks."""
-    torch.manual_seed(0)
-    model = Informer(config).eval()
+def _untrained_forecast(config, x_enc, model=None):
+    """A network's forecast from ``x_enc``, zero decoder input, no marks; freshly initialised
+    unless ``model`` is given."""
+    if model is None:
+        torch.manual_seed(0)
+        model = Informer(config).eval()
     B, n_dec = x_enc.shape[0], config.label_len + config.pred_len
     x_dec = torch.zeros(B, n_dec, config.dec_in)
     no_marks = torch.zeros(B, config.seq_len, 0, dtype=torch.long), torch.zeros(B, n_dec, 0, dtype=torch.long)
@@ -431,6 +433,37 @@ def test_residual_sp_adds_the_seasonal_naive_forecast_to_the_output(head, revin)
         std = x_enc[..., :1].std(dim=1, unbiased=False, keepdim=True) if revin else torch.ones(3, 1, 1)
         scale = (math.log(2.0) + 1e-3) * std.expand(3, 10, 1)
         torch.testing.assert_close(out[..., 1], scale, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("revin", [False, True])
+@pytest.mark.parametrize("head", ["point", "quantile"])
+def test_highway_adds_a_linear_map_of_each_target_channels_input(head, revin):
+    # an untrained network adds nothing (its projection and the highway start at zero);
+    # with the highway's weights set, the output is that linear map of each target channel
+    quantiles = (0.1, 0.5, 0.9) if head == "quantile" else ()
+    config = InformerConfig(enc_in=3, dec_in=3, c_out=2, seq_len=16, label_len=8, pred_len=6, d_model=16,
+                            n_heads=2, d_ff=32, head=head, quantiles=quantiles, revin=revin, highway=True)  # fmt: skip
+    x_enc = torch.randn(4, 16, 3) * 3 + 1
+    model = Informer(config).eval()
+    mean = x_enc[..., :2].mean(dim=1, keepdim=True) if revin else torch.zeros(4, 1, 2)
+    out = _untrained_forecast(config, x_enc, model)
+    torch.testing.assert_close(out if head == "point" else out[..., 1], mean.expand(4, 6, 2))
+    with torch.no_grad():
+        model.highway.weight.normal_()
+        model.highway.bias.normal_()
+    out = _untrained_forecast(config, x_enc, model)
+    x = x_enc[..., :2]
+    if revin:
+        std = torch.sqrt(x.var(dim=1, keepdim=True, unbiased=False) + 1e-5)
+        x = (x - mean) / std
+    expected = (x.transpose(1, 2) @ model.highway.weight.T + model.highway.bias).transpose(1, 2)  # (4, 6, 2)
+    if revin:
+        expected = expected * std + mean
+    torch.testing.assert_close(out if head == "point" else out[..., 1], expected, rtol=1e-4, atol=1e-4)
+
+
+def test_the_original_network_has_no_highway():
+    assert Informer(_config()).highway is None
 
 
 @pytest.mark.parametrize("revin", [False, True])

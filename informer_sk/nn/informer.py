@@ -96,6 +96,14 @@ class InformerConfig:
         With ``residual_sp``, the baseline is the mean of the last
         ``residual_periods`` seasons of the input (``residual_periods * residual_sp``
         steps at most ``seq_len``) instead of the last one alone.
+    highway : bool, default=False
+        Add a linear forecast to the network's output: one ``seq_len`` to ``pred_len``
+        linear map, shared by the target channels, of each target channel's input
+        window (after instance normalisation, before it is undone), the highway of
+        LSTNet (Lai et al., 2018) and the linear model of DLinear (Zeng et al., 2023).
+        It starts at zero, and so does the output projection: an untrained network
+        forecasts zero (with ``revin``, each window's mean) and learns the linear
+        forecast and the network's correction to it together.
 
     Attributes
     ----------
@@ -127,6 +135,7 @@ class InformerConfig:
     revin: bool = False
     residual_sp: int = 0
     residual_periods: int = 1
+    highway: bool = False
 
     @property
     def n_outputs(self):
@@ -488,14 +497,19 @@ class Informer(nn.Module):
         # no weights of its own: the decoder's projection emits every output
         self.head = nn.Identity() if config.head == "point" else _HEADS[config.head](config)
         self.instance_norm = InstanceNorm(config) if config.revin else None
-        if config.residual_sp:
-            # a zero correction at first: training starts from the seasonal naive forecast
+        if config.residual_sp or config.highway:
+            # a zero correction at first: training starts from the baseline alone
             nn.init.zeros_(self.decoder.projection.weight)
             nn.init.zeros_(self.decoder.projection.bias)
         # created last, so the other weights draw the same initial values with or without
         self.series_embedding = None
         if config.n_series:
             self.series_embedding = SeriesEmbedding(config.n_series, config.d_model)
+        self.highway = None
+        if config.highway:
+            self.highway = nn.Linear(config.seq_len, config.pred_len)
+            nn.init.zeros_(self.highway.weight)
+            nn.init.zeros_(self.highway.bias)
 
     def forward(
         self, x_enc, x_mark_enc, x_dec, x_mark_dec, return_attention=False, series_id=None
@@ -548,6 +562,9 @@ class Informer(nn.Module):
             config = self.config
             baseline = seasonal_baseline(x_enc, config.residual_sp, config.residual_periods, pred_len, config.c_out)
             out = _shift(out, baseline, self.config.head)
+        if self.highway is not None:
+            linear = self.highway(x_enc[..., : self.config.c_out].transpose(1, 2))  # (B, c_out, pred_len)
+            out = _shift(out, linear.transpose(1, 2), self.config.head)
         if self.instance_norm is not None:
             out = self.instance_norm.denormalise(out, stats)
         if not return_attention:
