@@ -1,5 +1,7 @@
 """The scale benchmark: its synthetic panels and its table, on tiny panels."""
 
+import os
+
 import pandas as pd
 
 from informer_sk.benchmarks import scale
@@ -33,6 +35,16 @@ def test_tiny_run_prints_one_table_with_an_exponent_per_panel_kind(capsys):
     # raw data grows exactly with the series, in proportion to the rows drawn
     rows = {(r["series"], r["exog"]): r["raw_bytes"] for r in results}
     assert rows[(16, 2)] > rows[(16, 0)] > rows[(4, 0)]
+
+
+def test_tuned_malloc_runs_every_configuration_in_a_fresh_process_with_the_tunables(capsys, monkeypatch):
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    results = scale.main(["--tiny", "--threads", "1", "--series", "4", "--malloc", "both"])
+    out = capsys.readouterr().out
+    assert [r["glibc_tunables"] for r in results] == [None, None, scale.TUNED_MALLOC, scale.TUNED_MALLOC]
+    assert sum(line.startswith("| exponent |") for line in out.splitlines()) == 4  # two tables
+    assert f"GLIBC_TUNABLES={scale.TUNED_MALLOC}" in out
+    assert "GLIBC_TUNABLES" not in os.environ  # the caller's environment is left as it was
 
 
 def test_table_exponents_are_the_log_log_slopes():

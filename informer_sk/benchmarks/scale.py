@@ -1,6 +1,7 @@
 """Scale of one global network over many series: time and peak memory of each stage.
 
-``python -m informer_sk.benchmarks.scale [--tiny] [--series N ...] [--length T] [--steps S]``
+``python -m informer_sk.benchmarks.scale [--tiny] [--series N ...] [--length T] [--steps S]
+[--malloc {inherit,tuned,both}]``
 
 For synthetic hourly panels of 100, 1,000 and 10,000 series of about 2,000 points each
 (lengths within 10% below ``--length``, start dates spread over a quarter), univariate
@@ -23,12 +24,18 @@ counts torch's allocations too; memory freed before the stage is first handed ba
 the system (glibc's ``malloc_trim``), so that a stage cannot reuse it unseen. The
 growth exponent of each stage is the log-log slope of its figure against the number
 of series; the table puts the targets beside them.
+
+``--malloc tuned`` runs every configuration with glibc's malloc tuned for big training
+steps (``GLIBC_TUNABLES``, ``TUNED_MALLOC``: blocks over 1 MiB mapped on their own,
+returned to the system when freed, on transparent huge pages); ``both`` prints a table
+for each, the environment's allocator first.
 """
 
 __all__ = ["main", "measure", "synthetic_panel"]
 
 import argparse
 import ctypes
+import functools
 import gc
 import importlib
 import multiprocessing
@@ -54,6 +61,8 @@ GOALS = {"prepare_s": 30.0, "predict_s": 60.0, "memory_ratio": 3.0, "exponent": 
 TINY = dict(series=(4, 16), length=200, steps=2,
             network=dict(NETWORK, seq_len=24, label_len=12, batch_size=32))  # fmt: skip
 MIB = 2**20
+# glibc >= 2.35; read when a process starts, so only the fresh processes get it
+TUNED_MALLOC = "glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=1048576:glibc.malloc.trim_threshold=1048576"
 
 
 def synthetic_panel(n_series, length, n_exog=0, horizon=HORIZON, seed=0):
@@ -137,7 +146,8 @@ def measure(n_series, n_exog, length, steps, network=NETWORK, threads=None):
     dict
         ``series``, ``exog``, ``raw_bytes`` (the float64 values of y and X),
         ``model_bytes`` (weights, gradients and Adam's two moments), ``windows`` (of
-        training), and ``{stage}_s`` / ``{stage}_peak`` for prepare, train and predict.
+        training), ``{stage}_s`` / ``{stage}_peak`` for prepare, train and predict,
+        and ``glibc_tunables`` (the process's ``GLIBC_TUNABLES``, or None).
     """
     if threads:
         torch.set_num_threads(threads)
@@ -146,7 +156,8 @@ def measure(n_series, n_exog, length, steps, network=NETWORK, threads=None):
     importlib.import_module("torch._dynamo")
 
     y, X, X_future = synthetic_panel(n_series, length, n_exog)
-    result = {"series": n_series, "exog": n_exog, "raw_bytes": y.size * 8 + (0 if X is None else X.size * 8)}
+    result = {"series": n_series, "exog": n_exog, "raw_bytes": y.size * 8 + (0 if X is None else X.size * 8),
+              "glibc_tunables": os.environ.get("GLIBC_TUNABLES")}  # fmt: skip
     train_network = forecaster_module.train_network
 
     def fixed_steps(net, train, val=None, **settings):
@@ -189,10 +200,20 @@ def measure(n_series, n_exog, length, steps, network=NETWORK, threads=None):
     return result
 
 
-def _measure_fresh(args):
-    """:func:`measure` in a fresh process, so no earlier configuration's memory is reused."""
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(measure, args)
+def _measure_fresh(args, tunables=None):
+    """:func:`measure` in a fresh process, so no earlier configuration's memory is reused;
+    with ``tunables``, its ``GLIBC_TUNABLES``."""
+    saved = os.environ.get("GLIBC_TUNABLES")
+    if tunables is not None:
+        os.environ["GLIBC_TUNABLES"] = tunables
+    try:
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            return pool.apply(measure, args)
+    finally:
+        if saved is None:
+            os.environ.pop("GLIBC_TUNABLES", None)
+        else:
+            os.environ["GLIBC_TUNABLES"] = saved
 
 
 STAGES = ("prepare", "train", "predict")
@@ -246,6 +267,9 @@ def build_parser():
     parser.add_argument("--length", type=int, help="points of the longest series (default 2000)")
     parser.add_argument("--steps", type=int, help="training steps timed per configuration (default 20)")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's)")
+    parser.add_argument("--malloc", choices=("inherit", "tuned", "both"), default="inherit",
+                        help="glibc's malloc as the environment sets it, tuned for big steps "
+                        "(GLIBC_TUNABLES=TUNED_MALLOC), or a table for each (default: %(default)s)")  # fmt: skip
     return parser
 
 
@@ -261,15 +285,18 @@ def main(argv=None):
     print(f"- load average (1, 5, 15 min) at start: {load_average()}")
     print(f"- network: {network}, {HORIZON} steps ahead; {steps} training steps timed; "
           f"series of {length - length // 10 + 1} to {length} hourly points")  # fmt: skip
-    # --tiny measures in this process: a fresh one per configuration takes longer to
-    # start than the tiny configuration takes to run
-    run = (lambda config: measure(*config)) if args.tiny else _measure_fresh
     results = []
-    for n_exog in (0, 2):
-        for n_series in series:
-            results.append(run((n_series, n_exog, length, steps, network, args.threads)))
-    print()
-    print(table(results))
+    for malloc in ("inherit", "tuned") if args.malloc == "both" else (args.malloc,):
+        if malloc == "inherit" and args.tiny:
+            # in this process: a fresh one takes longer to start than a tiny configuration to run
+            run = lambda config: measure(*config)  # noqa: E731
+        else:
+            run = functools.partial(_measure_fresh, tunables=TUNED_MALLOC if malloc == "tuned" else None)
+        rows = [run((n_series, n_exog, length, steps, network, args.threads))
+                for n_exog in (0, 2) for n_series in series]  # fmt: skip
+        print(f"\n## malloc: {'GLIBC_TUNABLES=' + TUNED_MALLOC if malloc == 'tuned' else 'as the environment sets it'}\n")
+        print(table(rows))
+        results += rows
     print(f"\n- load average at end: {load_average()}")
     return results
 
