@@ -267,6 +267,17 @@ def test_the_recipe_takes_sp_and_covers_a_long_season():
     assert [f.loss for _, f in validated_recipe(24, loss="quantile")] == ["quantile", "quantile"]
 
 
+def test_the_recipe_with_highway_fits_four_candidates_and_weighs_them(monkeypatch):
+    monkeypatch.setattr(ensemble_module, "RECIPE_SIZE", dict(d_model=16, n_heads=2, d_ff=32, train_epochs=1))
+    y = hourly(24 * 14)
+    ensemble = InformerEnsemble(validated_recipe(24, random_state=0, highway=True, seq_len=48)).fit(y, fh=FH)
+    assert ensemble.weights_.index.tolist() == ["revin", "seasonal_residual", "highway", "highway_fast"]
+    assert ensemble.weights_.sum() == pytest.approx(1.0) and (ensemble.weights_ >= 0).all()
+    fitted = dict(ensemble.forecasters_)
+    assert fitted["highway"].network_.highway is not None and fitted["revin"].network_.highway is None
+    assert np.isfinite(ensemble.predict().to_numpy()).all()
+
+
 def test_the_recipe_with_highway_adds_two_candidates_at_one_input_length():
     highway = dict(validated_recipe(24, highway=True, seq_len=336))
     assert list(highway) == ["revin", "seasonal_residual", "highway", "highway_fast"]
