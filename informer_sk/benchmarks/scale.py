@@ -241,6 +241,8 @@ def table(results):
     for n_exog in sorted({r["exog"] for r in results}):
         rows = [r for r in results if r["exog"] == n_exog]
         n = [r["series"] for r in rows]
+        if len(set(n)) < 2:
+            continue  # a slope needs two sizes
 
         def slope(key):
             return f"{growth_exponent(n, [r[key] for r in rows], min_length=0):.2f}"
