@@ -71,7 +71,12 @@ def check_params(forecaster):
             f"residual_sp = {n_max}]: the baseline averages the last residual_periods "
             "seasons of the input window."
         )
-    for name in ("distil", "channel_independent", "series_embedding", "scale", "revin", "highway", "verbose",
+    if not isinstance(p["highway"], (bool, np.bool_)) and p["highway"] != "least_squares":
+        raise ValueError(
+            f"highway={p['highway']!r} must be True, False or 'least_squares' (the linear "
+            "map starts from the least-squares fit to the training windows)."
+        )
+    for name in ("distil", "channel_independent", "series_embedding", "scale", "revin", "verbose",
                  "compile", "activation_checkpointing", "deterministic"):  # fmt: skip
         if not isinstance(p[name], (bool, np.bool_)):
             raise ValueError(f"{name}={p[name]!r} must be True or False.")

@@ -54,7 +54,7 @@ from informer_sk.series import (
     tail,
     to_tensors,
 )
-from informer_sk.training import best_residual_periods, loss_function, train_network
+from informer_sk.training import best_residual_periods, fit_highway, loss_function, train_network
 from informer_sk.windows import (
     SeriesTensors,
     Windows,
@@ -199,13 +199,16 @@ class InformerForecaster(BaseForecaster):
         ``seq_len // residual_sp``. "auto" picks, in ``fit``, the number whose baseline
         alone has the lowest MSE on the validation windows (on the training windows
         when there are none), on the scaled data; ``residual_periods_`` says which.
-    highway : bool, default=False
+    highway : bool or "least_squares", default=False
         Add a linear forecast to the network's: one linear map from the
         ``seq_len`` input values of each target column to its horizon, shared by
         the columns and trained with the network (the highway of LSTNet, the linear
-        model of DLinear). It and the network's output layer start at zero, so
-        training starts from a zero forecast (each window's mean with ``revin``).
-        False, the original's model.
+        model of DLinear). The network's output layer starts at zero. True: the map
+        starts at zero too, so training starts from a zero forecast (each window's
+        mean with ``revin``). "least_squares": the map starts from the ridge
+        least-squares fit to the training windows (on the scale the network sees,
+        less the ``residual_sp`` baseline), so training starts from that linear
+        forecast. False, the original's model.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, dropout and the ProbSparse key sampling.
         The same integer gives bit-identical forecasts on CPU, in one process or in
@@ -1057,6 +1060,8 @@ class InformerForecaster(BaseForecaster):
             config = self._network_config(series, y.shape[1], pred_len, spec, n_series, periods)
             with seeded(seed, device), torch.device(device):
                 network = Informer(config)
+            if self.highway == "least_squares" and epochs:
+                fit_highway(network, train)
         else:
             network = copy.deepcopy(network).to(device)  # the pretrained one stays as it is
         if epochs:
@@ -1090,7 +1095,7 @@ class InformerForecaster(BaseForecaster):
             revin=self.revin,
             residual_sp=self.residual_sp or 0,
             residual_periods=residual_periods,
-            highway=self.highway,
+            highway=bool(self.highway),
             head=HEADS[self.loss],
             quantiles=levels(self) if self.loss == "quantile" else (),
         )

@@ -15,6 +15,7 @@ __all__ = [
     "adam",
     "best_residual_periods",
     "compile_network",
+    "fit_highway",
     "gaussian_nll",
     "loss_function",
     "pinball_loss",
@@ -118,6 +119,42 @@ def best_residual_periods(windows, sp, batch_size=1024):
             baseline = seasonal_baseline(x_enc, sp, k, target.shape[1], target.shape[2])
             errors[k - 1] += ((baseline - target) ** 2).sum().double()
     return int(errors.argmin()) + 1
+
+
+def fit_highway(network, windows, ridge=1e-3, batch_size=1024):
+    """Set ``network.highway`` to the ridge least-squares linear forecast of ``windows``.
+
+    The map is fitted where the network applies it: on each target column's input
+    window after instance normalisation (with ``revin``), to the target on the same
+    scale less the seasonal baseline (with ``residual_sp``). The network's other
+    outputs start at zero, so the untrained network forecasts with this map alone.
+    ``ridge`` is the penalty on the weights relative to the mean input energy (the
+    bias is not penalised): instance normalisation makes the inputs of a window sum
+    to zero, so the unpenalised problem has no unique solution.
+    """
+    config, k = network.config, network.config.c_out
+    device = windows.series.values.device
+    n = config.seq_len + 1  # the weights and the bias
+    gram = torch.zeros(n, n, dtype=torch.float64, device=device)
+    cross = torch.zeros(n, config.pred_len, dtype=torch.float64, device=device)
+    with torch.no_grad():
+        for idx in torch.arange(len(windows), device=device).split(batch_size):
+            x_enc, _, x_dec, _, target = windows.batch(idx)
+            if network.instance_norm is not None:
+                x_enc, _, (mean, std) = network.instance_norm.normalise(x_enc, x_dec)
+                target = (target - mean[..., :k]) / std[..., :k]
+            if config.residual_sp:
+                target = target - seasonal_baseline(x_enc, config.residual_sp, config.residual_periods,
+                                                    config.pred_len, k)  # fmt: skip
+            inputs = x_enc[..., :k].transpose(1, 2).reshape(-1, config.seq_len).double()
+            inputs = torch.cat([inputs, torch.ones_like(inputs[:, :1])], dim=1)  # (B * k, n)
+            gram += inputs.T @ inputs
+            cross += inputs.T @ target.transpose(1, 2).reshape(-1, config.pred_len).double()
+        penalty = torch.zeros(n, dtype=torch.float64, device=device)
+        penalty[:-1] = ridge * gram.diagonal()[:-1].mean()
+        solution = torch.linalg.solve(gram + torch.diag(penalty), cross)  # (n, pred_len)
+        network.highway.weight.copy_(solution[:-1].T)
+        network.highway.bias.copy_(solution[-1])
 
 
 def _forward_loss(network, windows, idx, loss=F.mse_loss, ranks=None):

@@ -89,6 +89,20 @@ def test_informer_windows_forecast_matches_predict():
     assert not np.allclose(batched[1], batched[0])
     with pytest.raises(ValueError, match="evenly spaced"):
         models.informer_windows_forecast(forecaster, frame, np.array([3, 5, 9]))
+    # starts counted for a shorter input: the same forecast origins
+    shorter = models.informer_windows_forecast(forecaster, frame, starts + TINY["seq_len"] - 4, seq_len=4)
+    np.testing.assert_array_equal(shorter, batched)
+
+
+def test_weighted_candidates_may_read_other_input_lengths(monkeypatch):
+    frame = _daily_frame()
+    params = {k: v for k, v in TINY.items() if k not in ("pred_len", "seq_len")}
+    candidates = ({}, {"seq_len": 32})
+    rows = accuracy.run(frame, ["informer-prob"], horizons=(4,), tasks=("S",), stride=40,
+                        informer_params={**params, "train_epochs": 1, "device": "cpu"}, seq_len=16,
+                        label_len=8, informer_candidates=candidates, combine="weighted")  # fmt: skip
+    (row,) = rows
+    assert row["combined"] == 2 and np.isfinite(row["mse"])
 
 
 def test_channel_independent_informer_forecasts_each_column_with_one_univariate_network():
@@ -228,6 +242,22 @@ def test_accuracy_main_with_two_informer_settings_names_each_seeds_choice(tmp_pa
 def test_accuracy_main_refuses_to_average_a_single_setting(tmp_path, combine):
     with pytest.raises(SystemExit, match=f"--combine {combine}: averages two or more settings"):
         accuracy.main([str(tmp_path / "ETTh2.csv"), "--combine", combine, "--informer", "revin=True"])
+
+
+def test_development_split_tests_on_the_papers_validation_months(monkeypatch):
+    seen = []
+
+    def record(setting, seed):
+        seen.append(setting)
+        return models.Forecasts(np.zeros((len(setting.starts), setting.pred_len, setting.data.shape[1])),
+                                np.arange(len(setting.starts)), 0.0, 0.0)  # fmt: skip
+
+    monkeypatch.setitem(models.MODELS, "record", (record, False, None, "records its setting"))
+    accuracy.run(_daily_frame(), ["record"], (4,), ("S",), {}, 40, seq_len=16, label_len=8, split="development")
+    (setting,) = seen  # daily rows: a month is 30 rows; 8 train, 4 validate, 4 test
+    assert (setting.fit_start, setting.fit_end, setting.n_val_rows) == (0, 360, 120)
+    assert setting.starts[0] == 360 - 16 and setting.starts[-1] == 480 - 16 - 4
+    assert len(setting.data) == 480  # the paper's test months are never read
 
 
 def test_fit_months_fits_on_the_last_months_only(monkeypatch):

@@ -306,8 +306,20 @@ def test_highway_trains_a_linear_map_beside_the_network():
     assert forecaster.network_.config.highway is True
     assert highway.weight.shape == (2, SMALL["seq_len"]) and highway.weight.abs().sum() > 0  # trained from zero
     assert np.isfinite(forecaster.predict().to_numpy()).all()
-    with pytest.raises(ValueError, match=r"highway=1 must be True or False"):
+    with pytest.raises(ValueError, match=r"highway=1 must be True, False or 'least_squares'"):
         InformerForecaster(**{**SMALL, "highway": 1}).fit(y, fh=[1])
+
+
+def test_highway_least_squares_starts_from_the_fitted_linear_map():
+    # no training steps at a zero learning rate: the forecast is the least-squares map's
+    y = _hourly(noise=0.0)["c0"]
+    still = {**SMALL, "train_epochs": 1, "learning_rate": 1e-12, "revin": True}
+    fitted = InformerForecaster(**still, highway="least_squares").fit(y, fh=range(1, 13))
+    zero = InformerForecaster(**still, highway=True).fit(y, fh=range(1, 13))
+    truth = 10 + np.sin(2 * np.pi * np.arange(len(y), len(y) + 12) / 24)
+    assert np.abs(fitted.predict().to_numpy() - truth).max() < 0.05
+    assert np.abs(zero.predict().to_numpy() - truth).max() > 0.5  # each window's mean
+    assert fitted.network_.config.highway is True
 
 
 def test_residual_sp_starts_from_seasonal_naive_and_trains_from_there():

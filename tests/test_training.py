@@ -290,3 +290,35 @@ def test_activation_checkpointing_must_be_a_bool(value, small_params, hourly_ser
     with pytest.raises(ValueError, match=rf"activation_checkpointing={value!r} must be True or False"):
         forecaster.fit(hourly_series(24 * 6), fh=[1, 2])
     assert not forecaster.is_fitted
+
+
+@pytest.mark.parametrize("revin", [False, True])
+def test_fit_highway_recovers_an_exact_linear_forecast(revin):
+    # a daily cycle about a level: every future value is a fixed linear map of the
+    # last inputs (one that keeps constants), so the least-squares map forecasts it
+    # exactly, before any training, with or without instance normalisation
+    t = torch.arange(400, dtype=torch.float32)
+    values = (3.0 + torch.sin(2 * math.pi * t / 24)).numpy()[:, None]
+    series = SeriesTensors.from_arrays(values, None, np.zeros((400, 0), dtype=np.int64))
+    config = InformerConfig(enc_in=1, dec_in=1, c_out=1, seq_len=48, label_len=24, pred_len=12,
+                            d_model=8, n_heads=2, d_ff=16, revin=revin, highway=True)  # fmt: skip
+    windows = Windows(series, window_starts(400, 48, 12), 48, 24, 12)
+    with seeded(0, torch.device("cpu")):
+        network = Informer(config).eval()
+    x_enc, mark_enc, x_dec, mark_dec, target = windows.batch(torch.arange(len(windows)))
+    assert (network(x_enc, mark_enc, x_dec, mark_dec) - target).abs().max() > 0.5  # the zero map
+    training.fit_highway(network, windows)
+    error = (network(x_enc, mark_enc, x_dec, mark_dec) - target).abs().max()
+    assert error < 1e-2
+
+
+def test_fit_highway_fits_the_residual_over_the_seasonal_baseline():
+    # the baseline is exact on a pure daily cycle: the map left to fit is zero
+    t = torch.arange(400, dtype=torch.float32)
+    series = SeriesTensors.from_arrays(torch.sin(2 * math.pi * t / 24).numpy()[:, None], None,
+                                       np.zeros((400, 0), dtype=np.int64))  # fmt: skip
+    config = InformerConfig(enc_in=1, dec_in=1, c_out=1, seq_len=48, label_len=24, pred_len=12, d_model=8,
+                            n_heads=2, d_ff=16, revin=True, residual_sp=24, highway=True)  # fmt: skip
+    network = Informer(config)
+    training.fit_highway(network, Windows(series, window_starts(400, 48, 12), 48, 24, 12))
+    assert network.highway.weight.abs().max() < 1e-3 and network.highway.bias.abs().max() < 1e-3

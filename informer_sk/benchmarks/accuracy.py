@@ -58,16 +58,25 @@ QUICK_CUTS = (
 )
 
 
-def paper_split(index):
+SPLITS = {"paper": (12, 16, 20), "development": (8, 12, 16)}
+
+
+def paper_split(index, split="paper"):
     """Row bounds (train_end, val_end, test_end) of 12/4/4 months of 30 days.
+
+    ``split="development"`` ends the data where the paper's test months begin: 8
+    training months, 4 validating, and the paper's 4 validation months as the test, to
+    choose settings without the test months.
 
     Examples
     --------
     >>> paper_split(pd.date_range("2016-07-01", periods=17420, freq="h"))
     (8640, 11520, 14400)
+    >>> paper_split(pd.date_range("2016-07-01", periods=17420, freq="h"), "development")
+    (5760, 8640, 11520)
     """
     month = 30 * rows_per_day(index)
-    return 12 * month, 16 * month, 20 * month
+    return tuple(months * month for months in SPLITS[split])
 
 
 def rows_per_day(index):
@@ -85,7 +94,7 @@ def window_truth(values, starts, seq_len, pred_len):
 
 
 def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq_len=96, label_len=48,
-        fit_months=None, target="OT", informer_candidates=(), combine="best"):  # fmt: skip
+        fit_months=None, target="OT", informer_candidates=(), combine="best", split="paper"):  # fmt: skip
     """Evaluate ``models`` on the paper's split and test windows.
 
     Parameters
@@ -110,6 +119,8 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
         Overrides of ``informer_params`` for the Informer alone. With two or more, every
         seed fits each and forecasts with the one whose validation loss is lowest: a
         setting chosen on the validation months, never on the test months.
+    split : {"paper", "development"}
+        See :func:`paper_split`: "development" scores on the paper's validation months.
     combine : {"best", "mean", "weighted"}
         With candidates: ``"best"`` as above, ``"mean"``: every seed forecasts the mean
         of all the candidates' forecasts (an ensemble; nothing is chosen), or
@@ -130,7 +141,7 @@ def run(frame, models, horizons, tasks, informer_params, stride, seeds=(0,), seq
     """
     if combine not in COMBINE:
         raise ValueError(f"combine must be one of {COMBINE}, got {combine!r}")
-    train_end, val_end, test_end = paper_split(frame.index)
+    train_end, val_end, test_end = paper_split(frame.index, split)
     frame = frame.iloc[:test_end]
     mean, std = frame.iloc[:train_end].mean(), frame.iloc[:train_end].std(ddof=0)
     frame = (frame - mean) / std  # the paper's z-scale, training statistics
@@ -217,7 +228,7 @@ def table(rows, paper=False):
     return "\n".join(lines)
 
 
-def plot(rows, frame, directory, seq_len=96, target="OT"):
+def plot(rows, frame, directory, seq_len=96, target="OT", split="paper"):
     """Per task: ``forecast_<task>.png`` (truth, ``informer-prob``, seasonal naive and the
     best other model on the first test window of the first horizon; only if the rows
     hold forecasts) and ``horizon_mse_<task>.png``.
@@ -234,7 +245,7 @@ def plot(rows, frame, directory, seq_len=96, target="OT"):
     from matplotlib.ticker import NullLocator
 
     os.makedirs(directory, exist_ok=True)
-    train_end, val_end, _ = paper_split(frame.index)
+    train_end, val_end, _ = paper_split(frame.index, split)
     z = (frame - frame.iloc[:train_end].mean()) / frame.iloc[:train_end].std(ddof=0)
     written = []
     for task in dict.fromkeys(r["task"] for r in rows):
@@ -301,6 +312,9 @@ def build_parser():
     parser.add_argument("path", help="ETT-format CSV (a 'date' column, then the series; target 'OT')")
     parser.add_argument("--protocol", choices=sorted(PROTOCOLS), default="paper",
                         help="paper: horizons 24..720, tasks S and M; literature: horizons 96..720, task M")
+    parser.add_argument("--split", choices=sorted(SPLITS), default="paper",
+                        help="paper: train 12 months, validate 4, test 4; development: 8, 4 and the paper's "
+                             "4 validation months as the test, to choose settings without the test months")
     parser.add_argument("--models", default="all",
                         help=f"comma-separated, from {', '.join(MODELS)}; default all installed")
     parser.add_argument("--horizons", help="comma-separated forecast lengths (default: the protocol's)")
@@ -381,15 +395,15 @@ def main(argv=None):
     seed_list = tuple(range(args.first_seed, args.first_seed + seeds))
     rows = run(frame, models, horizons, tasks, params, stride, seed_list,
                seq_len, protocol["label_len"], fit_months, informer_candidates=candidates,
-               combine=args.combine)  # fmt: skip
-    paper = os.path.basename(args.path).startswith("ETTh2") and args.protocol == "paper"
+               combine=args.combine, split=args.split)  # fmt: skip
+    paper = os.path.basename(args.path).startswith("ETTh2") and args.protocol == "paper" and args.split == "paper"
     role = {
         "best": "kept where its validation loss is lowest",
         "mean": "its forecast averaged with the others'",
         "weighted": "its forecast averaged with the others', weights fitted on the validation windows",
     }
     report = [
-        f"# Accuracy, {args.protocol} protocol: {os.path.basename(args.path)}\n",
+        f"# Accuracy, {args.protocol} protocol, {args.split} split: {os.path.basename(args.path)}\n",
         f"- models: {', '.join(f'{n} ({MODELS[n][3]})' for n in models)}",
         f"- not installed, skipped: {', '.join(missing) or 'none'}",
         f"- Informer configuration: seq_len {seq_len}, label_len {protocol['label_len']}, {params}; "
@@ -402,7 +416,7 @@ def main(argv=None):
         table(rows, paper=paper),
     ]
     if args.plots:
-        files = plot(rows, frame, args.plots, seq_len)
+        files = plot(rows, frame, args.plots, seq_len, split=args.split)
         report.append("\n" + "\n".join(f"![{os.path.basename(f)}]({f})" for f in files))
     text = "\n".join(report)
     print(text)

@@ -209,7 +209,7 @@ def _seasonal_mean(setting, seed):
 # --- InformerForecaster -------------------------------------------------------------
 
 
-def informer_windows_forecast(forecaster, frame, starts, series_id=None, alpha=None):
+def informer_windows_forecast(forecaster, frame, starts, series_id=None, alpha=None, seq_len=None):
     """Forecasts of a fitted ``InformerForecaster`` for many windows, as arrays.
 
     A thin wrapper of the forecaster's public ``predict_windows``, for windows given by
@@ -227,6 +227,10 @@ def informer_windows_forecast(forecaster, frame, starts, series_id=None, alpha=N
         For a forecaster fitted on a panel: the series whose scaling ``frame`` takes.
     alpha : sequence of float, optional
         Quantile levels (probabilistic heads): return quantiles instead of points.
+    seq_len : int, optional
+        The input length that ``starts`` count from: window ``i`` is forecast from
+        row ``starts[i] + seq_len - 1`` on, whatever the forecaster's own input length
+        (default: the forecaster's).
 
     Returns
     -------
@@ -238,7 +242,7 @@ def informer_windows_forecast(forecaster, frame, starts, series_id=None, alpha=N
     step = int(starts[1] - starts[0]) if len(starts) > 1 else 1
     if step < 1 or (np.diff(starts) != step).any():
         raise ValueError("starts must be evenly spaced and increasing.")
-    seq_len, pred_len = forecaster.seq_len, forecaster.pred_len_
+    seq_len, pred_len = seq_len or forecaster.seq_len, forecaster.pred_len_
     y = frame.iloc[: starts[-1] + seq_len + pred_len]  # the last window's horizon ends y
     start = frame.index[starts[0] + seq_len - 1]
     if series_id is not None:
@@ -282,13 +286,15 @@ def _informer(attn):
             if f.residual_periods_:
                 logger.info("seed %d: residual baseline over the last %d seasons", seed, f.residual_periods_)
         averaged = chosen is not None and setting.combine in ("mean", "weighted")
-        members = [informer_windows_forecast(f, setting.data, setting.starts) for f in fitted]
+        # a candidate may read another input length: every one forecasts from the same rows
+        members = [informer_windows_forecast(f, setting.data, setting.starts, seq_len=setting.seq_len) for f in fitted]
         weights = None
         if averaged and setting.combine == "weighted":
             # the weights that fit the validation windows best: never the test months
             starts = setting.validation_starts
             truth = setting.data.to_numpy(np.float64)[starts[:, None] + setting.seq_len + np.arange(setting.pred_len)]
-            weights = simplex_weights([informer_windows_forecast(f, setting.data, starts) for f in fitted], truth)
+            validation = [informer_windows_forecast(f, setting.data, starts, seq_len=setting.seq_len) for f in fitted]
+            weights = simplex_weights(validation, truth)
             logger.info("seed %d: weights %s on %d validation windows", seed, np.round(weights, 3).tolist(), len(starts))
         if weights is not None:
             forecast = np.tensordot(weights, np.stack(members), axes=1)

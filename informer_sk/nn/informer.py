@@ -103,7 +103,9 @@ class InformerConfig:
         LSTNet (Lai et al., 2018) and the linear model of DLinear (Zeng et al., 2023).
         It starts at zero, and so does the output projection: an untrained network
         forecasts zero (with ``revin``, each window's mean) and learns the linear
-        forecast and the network's correction to it together.
+        forecast and the network's correction to it together;
+        :func:`informer_sk.training.fit_highway` starts it from a least-squares fit
+        instead.
 
     Attributes
     ----------
