@@ -323,10 +323,14 @@ def build_parser():
     )
     model.add_argument(
         "--highway",
-        action="store_true",
+        nargs="?",
+        const=True,
+        default=False,
+        choices=["least_squares"],
         help="with --model informer: add a linear forecast from the input window to the "
-        "network's (not in the original); with the recipe: two more candidates that do, "
-        "at the learning rate and three times it",
+        "network's (not in the original), trained from zero, or with 'least_squares' "
+        "from the least-squares fit to the training windows; with the recipe: two more "
+        "candidates that do, at the learning rate and three times it",
     )
     _add_flag(
         model,
@@ -817,8 +821,8 @@ def build_model(args, validation_size, sp=None):
     if args.highway:
         fast = dict(common, learning_rate=args.learning_rate * 3)
         candidates += [
-            ("highway", InformerForecaster(**common, revin=True, highway=True)),
-            ("highway_fast", InformerForecaster(**fast, revin=True, highway=True)),
+            ("highway", InformerForecaster(**common, revin=True, highway=args.highway)),
+            ("highway_fast", InformerForecaster(**fast, revin=True, highway=args.highway)),
         ]
     return InformerEnsemble(forecasters=candidates, validation_size=validation_size)
 

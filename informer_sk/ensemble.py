@@ -131,8 +131,8 @@ def validated_recipe(sp, loss="mse", random_state=None, highway=False, seq_len=R
     corrects the mean of the last seasons of its input (``residual_sp=sp``,
     ``residual_periods="auto"``) at learning rate 1e-4. Its input covers at least one
     season: ``seq_len`` is ``max(seq_len, sp)``. With ``highway``, two more that add a
-    linear forecast to the network's (``highway=True``): ``"highway"`` at learning
-    rate 1e-3 and ``"highway_fast"`` at 3e-3.
+    linear forecast to the network's (the forecaster's ``highway`` set to it):
+    ``"highway"`` at learning rate 1e-3 and ``"highway_fast"`` at 3e-3.
 
     Parameters
     ----------
@@ -143,8 +143,9 @@ def validated_recipe(sp, loss="mse", random_state=None, highway=False, seq_len=R
         The candidates' ``loss``.
     random_state : int, RandomState instance or None, default=None
         The candidates' ``random_state``.
-    highway : bool, default=False
-        Add the two highway candidates.
+    highway : bool or "least_squares", default=False
+        Add the two highway candidates, their linear map trained from zero (True) or
+        from the least-squares fit to the training windows ("least_squares").
     seq_len : int, default=96
         Input length of every candidate.
 
@@ -171,8 +172,8 @@ def validated_recipe(sp, loss="mse", random_state=None, highway=False, seq_len=R
     ]
     if highway:
         candidates += [
-            ("highway", InformerForecaster(**common, highway=True)),
-            ("highway_fast", InformerForecaster(**{**common, "learning_rate": 3e-3}, highway=True)),
+            ("highway", InformerForecaster(**common, highway=highway)),
+            ("highway_fast", InformerForecaster(**{**common, "learning_rate": 3e-3}, highway=highway)),
         ]
     return candidates
 

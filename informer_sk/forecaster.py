@@ -1015,7 +1015,7 @@ class InformerForecaster(BaseForecaster):
             small,
             {**small, "attn": "full", "embed": "fixed", "distil": False, "activation": "relu",
              "series_embedding": True, "fine_tune_epochs": 0, "loss": "normal"},  # fmt: skip
-            {**small, "loss": "quantile", "revin": True, "residual_sp": 2, "highway": True},
+            {**small, "loss": "quantile", "revin": True, "residual_sp": 2, "highway": "least_squares"},
             {**small, "channel_independent": True, "series_embedding": True, "loss": "quantile"},
         ]
 

@@ -644,6 +644,10 @@ def test_highway_flag_reaches_the_forecaster_and_adds_two_candidates_to_the_reci
     assert [c.highway for c in candidates.values()] == [False, False, True, True]
     assert candidates["highway"].learning_rate == 0.002 and candidates["highway"].revin
     assert candidates["highway_fast"].learning_rate == pytest.approx(0.006)
+    args = cli.build_parser().parse_args(["--highway", "least_squares"])
+    assert [c.highway for _, c in cli.build_model(args, 0.1, sp=24).forecasters][2:] == ["least_squares"] * 2
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["--highway", "ols"])
     assert len(cli.build_model(cli.build_parser().parse_args([]), 0.1, sp=24).forecasters) == 2
 
 

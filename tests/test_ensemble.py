@@ -284,6 +284,8 @@ def test_the_recipe_with_highway_adds_two_candidates_at_one_input_length():
     assert {f.seq_len for f in highway.values()} == {336} and all(f.revin for f in highway.values())
     assert [f.highway for f in highway.values()] == [False, False, True, True]
     assert highway["highway"].learning_rate == 1e-3 and highway["highway_fast"].learning_rate == 3e-3
+    least_squares = dict(validated_recipe(24, highway="least_squares"))
+    assert [f.highway for f in least_squares.values()] == [False, False, "least_squares", "least_squares"]
 
 
 @pytest.mark.parametrize(

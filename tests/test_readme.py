@@ -74,8 +74,10 @@ def _invocation(action):
     if action.nargs == 0:
         return flag
     if action.choices:
-        return f"{flag} {{{','.join(action.choices)}}}"
-    return f"{flag} {action.metavar or action.dest.upper()}"
+        takes = f"{{{','.join(action.choices)}}}"
+    else:
+        takes = action.metavar or action.dest.upper()
+    return f"{flag} [{takes}]" if action.nargs == "?" else f"{flag} {takes}"
 
 
 def _actions():
@@ -94,7 +96,7 @@ def test_the_flag_table_states_the_defaults():
     for action in _actions():
         flag = action.option_strings[0]
         default = table[flag][1]
-        if action.nargs == 0:
+        if action.nargs == 0 or action.default is False:
             expected = "off" if action.default is False else ""
             assert default == expected, flag
         elif action.default is None:

@@ -9,6 +9,9 @@ mean and spread over seeds of every rule, task and horizon found in DIR.
     OMP_NUM_THREADS=1 python tools/gpu_accuracy.py --jobs 16   # on the GPU machine
     python tools/gpu_accuracy.py --summarise gpu-out/accuracy
 
+``--device cpu --jobs 2`` runs the same on a CPU, one thread a process; ``--tasks`` and
+``--horizons`` pick a part of the protocol.
+
 The GPU machine needs this repository importable and sktime installed; on one without
 network, install the wheels of ``tools/gpu_check.sh --fetch`` into a folder and put it
 and the repository on ``PYTHONPATH``, as ``tools/gpu_check.sh`` does. Each rule's
@@ -29,12 +32,15 @@ REVIN = "revin=True"
 RESIDUAL = 'revin=True,residual_sp=24,residual_periods="auto",learning_rate=1e-4'
 HIGHWAY = "revin=True,highway=True"
 HIGHWAY_FAST = "revin=True,highway=True,learning_rate=3e-3"
+LSTSQ = 'revin=True,highway="least_squares"'
+LSTSQ_FAST = 'revin=True,highway="least_squares",learning_rate=3e-3'
 
 # rule name: (extra benchmark arguments, Informer settings)
 RULES = {
     "recipe": (["--combine", "weighted"], [REVIN, RESIDUAL]),
     "recipe-highway": (["--combine", "weighted"], [REVIN, RESIDUAL, HIGHWAY, HIGHWAY_FAST]),
     "recipe-highway-seq336": (["--combine", "weighted", "--seq-len", "336"], [REVIN, RESIDUAL, HIGHWAY, HIGHWAY_FAST]),
+    "recipe-lstsq-seq336": (["--combine", "weighted", "--seq-len", "336"], [REVIN, RESIDUAL, LSTSQ, LSTSQ_FAST]),
     "highway": ([], [HIGHWAY]),
     "highway-lr3e-3": ([], [HIGHWAY_FAST]),
     "highway-lr3e-3-seq336": (["--seq-len", "336"], [HIGHWAY_FAST]),
@@ -57,7 +63,8 @@ def run(args):
     out.mkdir(parents=True, exist_ok=True)
     jobs = [
         (rule, task, h, seed)
-        for h in HORIZONS for rule in args.rules for task in ("S", "M") for seed in range(args.seeds)
+        for h in sorted(args.horizons, reverse=True) for rule in args.rules for task in args.tasks
+        for seed in range(args.seeds)
     ]  # fmt: skip
     deadline = time.monotonic() + args.budget
 
@@ -101,6 +108,8 @@ def main():
     parser.add_argument("--rules", nargs="+", default=list(RULES), choices=list(RULES))
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--tasks", nargs="+", default=["S", "M"], choices=["S", "M"])
+    parser.add_argument("--horizons", nargs="+", type=int, default=list(HORIZONS))
     parser.add_argument("--jobs", type=int, default=16, help="processes at a time")
     parser.add_argument("--budget", type=float, default=480, help="seconds; later jobs are skipped")
     parser.add_argument("--summarise", metavar="DIR", help="print the seed means of a finished run")
