@@ -244,7 +244,8 @@ def test_accuracy_main_refuses_to_average_a_single_setting(tmp_path, combine):
         accuracy.main([str(tmp_path / "ETTh2.csv"), "--combine", combine, "--informer", "revin=True"])
 
 
-def test_development_split_tests_on_the_papers_validation_months(monkeypatch):
+def _record_settings(monkeypatch):
+    """Register a model "record" that forecasts zeros and keeps every setting it is given."""
     seen = []
 
     def record(setting, seed):
@@ -253,6 +254,11 @@ def test_development_split_tests_on_the_papers_validation_months(monkeypatch):
                                 np.arange(len(setting.starts)), 0.0, 0.0)  # fmt: skip
 
     monkeypatch.setitem(models.MODELS, "record", (record, False, None, "records its setting"))
+    return seen
+
+
+def test_development_split_tests_on_the_papers_validation_months(monkeypatch):
+    seen = _record_settings(monkeypatch)
     accuracy.run(_daily_frame(), ["record"], (4,), ("S",), {}, 40, seq_len=16, label_len=8, split="development")
     (setting,) = seen  # daily rows: a month is 30 rows; 8 train, 4 validate, 4 test
     assert (setting.fit_start, setting.fit_end, setting.n_val_rows) == (0, 360, 120)
@@ -261,14 +267,7 @@ def test_development_split_tests_on_the_papers_validation_months(monkeypatch):
 
 
 def test_fit_months_fits_on_the_last_months_only(monkeypatch):
-    seen = []
-
-    def record(setting, seed):
-        seen.append(setting)
-        return models.Forecasts(np.zeros((len(setting.starts), setting.pred_len, setting.data.shape[1])),
-                                np.arange(len(setting.starts)), 0.0, 0.0)  # fmt: skip
-
-    monkeypatch.setitem(models.MODELS, "record", (record, False, None, "records its setting"))
+    seen = _record_settings(monkeypatch)
     accuracy.run(_daily_frame(), ["record"], (4,), ("S",), {}, 40, seq_len=16, label_len=8, fit_months=4)
     (setting,) = seen
     assert (setting.fit_start, setting.fit_end, setting.n_val_rows) == (360, 480, 30)
