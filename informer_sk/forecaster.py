@@ -175,7 +175,9 @@ class InformerForecaster(BaseForecaster):
         (series, column), so also per column of a single series.
     fine_tune_epochs : int, default=2
         After ``pretrain``: epochs that ``fit`` trains the pretrained network on the
-        new series, with validation and early stopping as in training. 0 does not
+        new series, with validation and early stopping as in training; the
+        pretrained weights are kept unless an epoch beats them on the validation
+        windows. 0 does not
         train: ``fit`` only takes the series as context (and its own scaling
         statistics), and the pretrained network forecasts it zero-shot.
     scale : bool, default=True
@@ -208,7 +210,8 @@ class InformerForecaster(BaseForecaster):
         mean with ``revin``). "least_squares": the map starts from the ridge
         least-squares fit to the training windows (on the scale the network sees,
         less the ``residual_sp`` baseline), so training starts from that linear
-        forecast. False, the original's model.
+        forecast, and keeps it unless an epoch beats it on the validation windows.
+        False, the original's model.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, dropout and the ProbSparse key sampling.
         The same integer gives bit-identical forecasts on CPU, in one process or in
@@ -261,7 +264,9 @@ class InformerForecaster(BaseForecaster):
         Per epoch: ``epoch``, ``train_loss``, ``val_loss``, ``learning_rate`` and
         ``seconds``, the epoch's wall time.
     best_epoch_ : int
-        The epoch whose weights the network holds.
+        The epoch whose weights the network holds; 0: the starting weights, when no
+        epoch beat them on the validation windows (a least-squares highway or a
+        pretrained network is validated before training).
     residual_periods_ : int
         The seasons averaged by the residual's baseline (0 without ``residual_sp``).
     n_parameters_ : int
@@ -1053,6 +1058,8 @@ class InformerForecaster(BaseForecaster):
             train_starts, val_starts = panel_starts(lengths, self.seq_len, pred_len, n_val_rows)
             train = self._windows(series, train_starts, pred_len)
             val = None if val_starts is None else self._windows(series, val_starts, pred_len)
+        # a start that forecasts on its own must be beaten on validation to be replaced
+        validate_start = network is not None or self.highway == "least_squares"
         if network is None:
             periods = self.residual_periods if self.residual_sp else 1
             if periods == "auto":
@@ -1067,6 +1074,7 @@ class InformerForecaster(BaseForecaster):
         if epochs:
             with seeded(seed, device):
                 history, best_epoch = train_network(network, train, val, ranks=ranks,
+                                                    validate_start=validate_start,
                                                     **self._training_settings(epochs))  # fmt: skip
         network.eval()
         return _Fitted(network, history, best_epoch, seed, device, freq, spec, contexts, series_ids)

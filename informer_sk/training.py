@@ -249,6 +249,11 @@ def train_network(network, train_windows, val_windows=None, **settings):
         Keyword-only; train each epoch on this many training windows, drawn without
         replacement (a new draw every epoch), instead of all of them. Validation
         always uses every validation window.
+    validate_start : bool, default=False
+        Keyword-only; with ``val_windows``, validate the starting weights as epoch 0,
+        for a network that starts from a forecast of its own (a least-squares highway,
+        a pretrained network): training then keeps them unless an epoch beats them on
+        the validation windows, and epochs that do not count towards ``patience``.
     ranks : informer_sk.distributed.Ranks, optional
         Keyword-only; train data-parallel with the other ranks of a torch.distributed
         run (see Notes).
@@ -259,7 +264,8 @@ def train_network(network, train_windows, val_windows=None, **settings):
         One dict per epoch: ``epoch``, ``train_loss``, ``val_loss`` (None without
         validation), ``learning_rate``, ``seconds`` (the epoch's wall time).
     best_epoch : int
-        The epoch whose weights the network holds on return.
+        The epoch whose weights the network holds on return; 0 when ``validate_start``
+        kept the starting weights.
 
     Raises
     ------
@@ -325,8 +331,9 @@ def train_network(network, train_windows, val_windows=None, **settings):
         ranks.broadcast_state(network)
     if "state" in best:
         if best["epoch"] != len(history) and (ranks is None or ranks.rank == 0):
+            kept = f"epoch {best['epoch']}" if best["epoch"] else "the starting weights (epoch 0)"
             message = (
-                f"kept the weights of epoch {best['epoch']}, the lowest validation loss "
+                f"kept the weights of {kept}, the lowest validation loss "
                 f"({best['loss']:.5g}); the last epoch trained was {len(history)}"
             )
             logger.info(message)
@@ -380,6 +387,7 @@ def _train_epochs(
     inference_batch_size=None,
     compile=False,
     windows_per_epoch=None,
+    validate_start=False,
     ranks=None,
 ):
     """The epochs of :func:`train_network`; appends to ``history``, fills ``best``.
@@ -410,6 +418,17 @@ def _train_epochs(
             )
         model = ranks.wrap(network)
     optimizer = adam(network.parameters(), learning_rate, device)
+    if validate_start and val_windows is not None:
+        # ProbSparse samples keys in validation too: a forked RNG leaves training's draws
+        # as they would be without this pass
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            start_loss = _evaluate(model if ranks is None else network, val_windows,
+                                   inference_batch_size or batch_size, loss, precision, ranks)  # fmt: skip
+        if not math.isfinite(start_loss):
+            raise _diverged("validation loss", start_loss, 0, settings)
+        best.update(epoch=0, loss=start_loss, state=copy.deepcopy(network.state_dict()))
+        if main:
+            logger.info("epoch 0 (the starting weights): validation loss %.5f", start_loss)
     stale, started = 0, time.perf_counter()
     for epoch in range(1, epochs + 1):
         epoch_started = time.perf_counter()

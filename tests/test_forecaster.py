@@ -322,6 +322,18 @@ def test_highway_least_squares_starts_from_the_fitted_linear_map():
     assert fitted.network_.config.highway is True
 
 
+def test_highway_least_squares_keeps_its_start_unless_an_epoch_beats_it_on_validation():
+    # a learning rate far too high: every epoch's validation loss is worse than the map's
+    y = _hourly(noise=0.0)["c0"]
+    params = {**SMALL, "train_epochs": 2, "learning_rate": 0.5, "revin": True, "validation_size": 0.2}
+    fitted = InformerForecaster(**params, highway="least_squares").fit(y, fh=range(1, 13))
+    assert fitted.best_epoch_ == 0 and len(fitted.history_) == 2
+    truth = 10 + np.sin(2 * np.pi * np.arange(len(y), len(y) + 12) / 24)
+    assert np.abs(fitted.predict().to_numpy() - truth).max() < 0.05
+    zero = InformerForecaster(**params, highway=True).fit(y, fh=range(1, 13))
+    assert zero.best_epoch_ >= 1  # a zero start is not validated
+
+
 def test_residual_sp_starts_from_seasonal_naive_and_trains_from_there():
     # one short epoch on a clean daily cycle: the direct network is still far off, the
     # residual one is as good as the seasonal naive forecast it starts from, or better

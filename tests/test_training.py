@@ -1,5 +1,7 @@
 """The fit loop's helpers: thread control, bf16 autocast and its support detection; the losses."""
 
+import copy
+import dataclasses
 import functools
 import math
 import warnings
@@ -215,6 +217,53 @@ def test_probabilistic_heads_train_and_validate_on_their_loss(head, quantiles, l
         expected = loss(network(x_enc, mark_enc, x_dec, mark_dec), target).item()
     assert math.isclose(history[-1]["val_loss"], expected, rel_tol=1e-4)
 
+
+
+def _linear_start():
+    # a clean daily cycle, which the least-squares map forecasts almost exactly: training
+    # at a learning rate far too high can only make the validation loss worse
+    t = torch.arange(400, dtype=torch.float32)
+    series = SeriesTensors.from_arrays((3.0 + torch.sin(2 * math.pi * t / 24)).numpy()[:, None], None,
+                                       np.zeros((400, 0), dtype=np.int64))  # fmt: skip
+    config = InformerConfig(enc_in=1, dec_in=1, c_out=1, seq_len=48, label_len=24, pred_len=12,
+                            d_model=8, n_heads=2, d_ff=16, revin=True, highway=True)  # fmt: skip
+    windows = Windows(series, window_starts(400, 48, 12), 48, 24, 12)
+    with seeded(0, torch.device("cpu")):
+        network = Informer(config)
+    training.fit_highway(network, windows)
+    return network, windows
+
+
+def test_validate_start_keeps_a_start_that_no_epoch_beats():
+    network, windows = _linear_start()
+    start = {k: v.clone() for k, v in network.state_dict().items()}
+    bad = dict(epochs=3, batch_size=16, learning_rate=0.5, patience=2)
+    trained = copy.deepcopy(network)
+    with seeded(0, torch.device("cpu")):
+        _, best_epoch = train_network(trained, windows, windows, **bad)
+    assert best_epoch >= 1  # without it, the best of the ruined epochs
+    with seeded(0, torch.device("cpu")):
+        history, best_epoch = train_network(network, windows, windows, validate_start=True, **bad)
+    assert best_epoch == 0
+    assert len(history) == 2  # the two epochs of patience, both worse than the start
+    assert all(torch.equal(v, start[k]) for k, v in network.state_dict().items())
+
+
+def test_validate_start_leaves_the_training_draws_as_they_were():
+    # ProbSparse samples keys in the validation pass: the start's pass must not move
+    # the RNG, so an epoch that beats the start gives the same weights either way
+    config, windows = _problem()
+    config = dataclasses.replace(config, attn="prob", factor=1)
+    fits = []
+    for validate_start in (False, True):
+        with seeded(0, torch.device("cpu")):
+            network = Informer(config)
+            history, best_epoch = train_network(network, windows, windows, validate_start=validate_start,
+                                                **SETTINGS)  # fmt: skip
+        fits.append((network, [h["val_loss"] for h in history], best_epoch))
+    (plain, plain_losses, plain_best), (validated, losses, best) = fits
+    assert losses == plain_losses and best == plain_best >= 1
+    assert all(torch.equal(a, b) for a, b in zip(plain.parameters(), validated.parameters()))
 
 
 _FORWARD_LOSS = training._forward_loss
