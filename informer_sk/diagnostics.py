@@ -73,7 +73,8 @@ def loss_history(forecaster, *, plot=True, ax=None):
     history = pd.DataFrame(
         fitted["history"], columns=["epoch", "train_loss", "val_loss", "learning_rate", "seconds"]
     ).astype({"val_loss": "float64"})
-    # the first fit's epochs come first; best_epoch_ counts within that fit
+    # the first fit's epochs come first; best_epoch_ counts within that fit (0, the start
+    # kept: no epoch is marked)
     history["best"] = np.arange(1, len(history) + 1) == fitted["best_epoch"]
     if not plot:
         return history, None

@@ -108,16 +108,22 @@ def loss_function(loss, levels):
     return gaussian_nll if loss == "normal" else torch.nn.functional.mse_loss
 
 
+def _float64_device(device):
+    """Where sums of many squares accumulate in float64: ``device``, or the CPU for MPS,
+    which has no float64."""
+    return torch.device("cpu") if device.type == "mps" else device
+
+
 def best_residual_periods(windows, sp, batch_size=1024):
     """The number of seasons whose mean, alone, forecasts ``windows`` with the lowest MSE."""
     device = windows.series.values.device
     n_max = windows.seq_len // sp
-    errors = torch.zeros(n_max, dtype=torch.float64, device=device)
+    errors = torch.zeros(n_max, dtype=torch.float64, device=_float64_device(device))
     for idx in torch.arange(len(windows), device=device).split(batch_size):
         x_enc, _, _, _, target = windows.batch(idx)
         for k in range(1, n_max + 1):
             baseline = seasonal_baseline(x_enc, sp, k, target.shape[1], target.shape[2])
-            errors[k - 1] += ((baseline - target) ** 2).sum().double()
+            errors[k - 1] += ((baseline - target) ** 2).sum().to(errors.device, torch.float64)
     return int(errors.argmin()) + 1
 
 
@@ -134,9 +140,10 @@ def fit_highway(network, windows, ridge=1e-3, batch_size=1024):
     """
     config, k = network.config, network.config.c_out
     device = windows.series.values.device
+    exact = _float64_device(device)
     n = config.seq_len + 1  # the weights and the bias
-    gram = torch.zeros(n, n, dtype=torch.float64, device=device)
-    cross = torch.zeros(n, config.pred_len, dtype=torch.float64, device=device)
+    gram = torch.zeros(n, n, dtype=torch.float64, device=exact)
+    cross = torch.zeros(n, config.pred_len, dtype=torch.float64, device=exact)
     with torch.no_grad():
         for idx in torch.arange(len(windows), device=device).split(batch_size):
             x_enc, _, x_dec, _, target = windows.batch(idx)
@@ -146,13 +153,13 @@ def fit_highway(network, windows, ridge=1e-3, batch_size=1024):
             if config.residual_sp:
                 target = target - seasonal_baseline(x_enc, config.residual_sp, config.residual_periods,
                                                     config.pred_len, k)  # fmt: skip
-            inputs = x_enc[..., :k].transpose(1, 2).reshape(-1, config.seq_len).double()
+            inputs = x_enc[..., :k].transpose(1, 2).reshape(-1, config.seq_len).to(exact, torch.float64)
             inputs = torch.cat([inputs, torch.ones_like(inputs[:, :1])], dim=1)  # (B * k, n)
             gram += inputs.T @ inputs
-            cross += inputs.T @ target.transpose(1, 2).reshape(-1, config.pred_len).double()
-        penalty = torch.zeros(n, dtype=torch.float64, device=device)
+            cross += inputs.T @ target.transpose(1, 2).reshape(-1, config.pred_len).to(exact, torch.float64)
+        penalty = torch.zeros(n, dtype=torch.float64, device=exact)
         penalty[:-1] = ridge * gram.diagonal()[:-1].mean()
-        solution = torch.linalg.solve(gram + torch.diag(penalty), cross)  # (n, pred_len)
+        solution = torch.linalg.solve(gram + torch.diag(penalty), cross).to(network.highway.weight.dtype)
         network.highway.weight.copy_(solution[:-1].T)
         network.highway.bias.copy_(solution[-1])
 

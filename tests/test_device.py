@@ -53,8 +53,9 @@ FH = np.arange(1, 5)
         {"loss": "quantile", "attn": "full", "distil": False},
         {"loss": "normal", "embed": "fixed"},
         {"activation_checkpointing": True},
+        {"highway": "least_squares", "revin": True, "residual_sp": 4},
     ],
-    ids=["point", "residual-auto", "quantile", "normal", "recompute"],
+    ids=["point", "residual-auto", "quantile", "normal", "recompute", "least-squares"],
 )
 @pytest.mark.parametrize("device", DEVICES)
 def test_fit_update_and_every_predict_on_the_device(params, device):
