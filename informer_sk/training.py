@@ -338,9 +338,9 @@ def train_network(network, train_windows, val_windows=None, **settings):
         ranks.broadcast_state(network)
     if "state" in best:
         if best["epoch"] != len(history) and (ranks is None or ranks.rank == 0):
-            kept = f"epoch {best['epoch']}" if best["epoch"] else "the starting weights (epoch 0)"
+            kept = f"the weights of epoch {best['epoch']}" if best["epoch"] else "the starting weights (epoch 0)"
             message = (
-                f"kept the weights of {kept}, the lowest validation loss "
+                f"kept {kept}, the lowest validation loss "
                 f"({best['loss']:.5g}); the last epoch trained was {len(history)}"
             )
             logger.info(message)

@@ -275,27 +275,28 @@ def _informer(attn):
             InformerForecaster(**{**params, **overrides}).fit(setting.fit_frame, fh=np.arange(1, setting.pred_len + 1))
             for overrides in setting.candidates or ({},)
         ]  # fmt: skip
-        # the lowest validation loss: the epoch that early stopping keeps
-        scores = [min(record["val_loss"] for record in f.history_) for f in fitted]
-        chosen = int(np.argmin(scores)) if len(fitted) > 1 else None
         fit_s = time.perf_counter() - t  # every candidate's fit: the price of choosing
-        if chosen is not None:
-            losses = ", ".join(f"{score:.5f}" for score in scores)
-            logger.info("seed %d: validation losses %s: candidate %d", seed, losses, chosen + 1)
         for f in fitted:
             if f.residual_periods_:
                 logger.info("seed %d: residual baseline over the last %d seasons", seed, f.residual_periods_)
-        averaged = chosen is not None and setting.combine in ("mean", "weighted")
         # a candidate may read another input length: every one forecasts from the same rows
         members = [informer_windows_forecast(f, setting.data, setting.starts, seq_len=setting.seq_len) for f in fitted]
-        weights = None
-        if averaged and setting.combine == "weighted":
-            # the weights that fit the validation windows best: never the test months
+        chosen, weights = None, None
+        if len(fitted) > 1:
+            # each candidate scored by its forecasts of the validation windows (never the
+            # test months): the weights it kept, also a start that no epoch beat
             starts = setting.validation_starts
             truth = setting.data.to_numpy(np.float64)[starts[:, None] + setting.seq_len + np.arange(setting.pred_len)]
             validation = [informer_windows_forecast(f, setting.data, starts, seq_len=setting.seq_len) for f in fitted]
-            weights = simplex_weights(validation, truth)
-            logger.info("seed %d: weights %s on %d validation windows", seed, np.round(weights, 3).tolist(), len(starts))
+            scores = [float(np.mean((v - truth) ** 2)) for v in validation]
+            chosen = int(np.argmin(scores))
+            losses = ", ".join(f"{score:.5f}" for score in scores)
+            logger.info("seed %d: validation MSE %s: candidate %d", seed, losses, chosen + 1)
+            if setting.combine == "weighted":
+                weights = simplex_weights(validation, truth)
+                logger.info("seed %d: weights %s on %d validation windows", seed, np.round(weights, 3).tolist(),
+                            len(starts))  # fmt: skip
+        averaged = chosen is not None and setting.combine in ("mean", "weighted")
         if weights is not None:
             forecast = np.tensordot(weights, np.stack(members), axes=1)
         else:
