@@ -260,7 +260,7 @@ def train_network(network, train_windows, val_windows=None, **settings):
         Keyword-only; with ``val_windows``, validate the starting weights as epoch 0,
         for a network that starts from a forecast of its own (a least-squares highway,
         a pretrained network): training then keeps them unless an epoch beats them on
-        the validation windows, and epochs that do not count towards ``patience``.
+        the validation windows, and the epochs that do not count towards ``patience``.
     ranks : informer_sk.distributed.Ranks, optional
         Keyword-only; train data-parallel with the other ranks of a torch.distributed
         run (see Notes).
@@ -431,9 +431,8 @@ def _train_epochs(
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             start_loss = _evaluate(model if ranks is None else network, val_windows,
                                    inference_batch_size or batch_size, loss, precision, ranks)  # fmt: skip
-        if not math.isfinite(start_loss):
-            raise _diverged("validation loss", start_loss, 0, settings)
-        best.update(epoch=0, loss=start_loss, state=copy.deepcopy(network.state_dict()))
+        if math.isfinite(start_loss):  # else the first finite epoch replaces it
+            best.update(epoch=0, loss=start_loss, state=copy.deepcopy(network.state_dict()))
         if main:
             logger.info("epoch 0 (the starting weights): validation loss %.5f", start_loss)
     stale, started = 0, time.perf_counter()
