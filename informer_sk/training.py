@@ -425,12 +425,13 @@ def _train_epochs(
             )
         model = ranks.wrap(network)
     optimizer = adam(network.parameters(), learning_rate, device)
+    validation_loss = functools.partial(_evaluate, model if ranks is None else network, val_windows,
+                                        inference_batch_size or batch_size, loss, precision, ranks)  # fmt: skip
     if validate_start and val_windows is not None:
         # ProbSparse samples keys in validation too: a forked RNG leaves training's draws
         # as they would be without this pass
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            start_loss = _evaluate(model if ranks is None else network, val_windows,
-                                   inference_batch_size or batch_size, loss, precision, ranks)  # fmt: skip
+            start_loss = validation_loss()
         if math.isfinite(start_loss):  # else the first finite epoch replaces it
             best.update(epoch=0, loss=start_loss, state=copy.deepcopy(network.state_dict()))
         if main:
@@ -483,10 +484,7 @@ def _train_epochs(
             bar.update()
         record = {"epoch": epoch, "train_loss": running, "val_loss": None, "learning_rate": lr}
         if val_windows is not None:
-            record["val_loss"] = _evaluate(
-                model if ranks is None else network, val_windows,
-                inference_batch_size or batch_size, loss, precision, ranks,
-            )  # fmt: skip
+            record["val_loss"] = validation_loss()
             if not math.isfinite(record["val_loss"]):
                 raise _diverged("validation loss", record["val_loss"], epoch, settings)
         record["seconds"] = time.perf_counter() - epoch_started
