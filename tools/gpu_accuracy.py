@@ -9,8 +9,8 @@ mean and spread over seeds of every rule, task and horizon found in DIR.
     OMP_NUM_THREADS=1 python tools/gpu_accuracy.py --jobs 16   # on the GPU machine
     python tools/gpu_accuracy.py --summarise gpu-out/accuracy
 
-``--device cpu --jobs 2`` runs the same on a CPU, one thread a process; ``--tasks`` and
-``--horizons`` pick a part of the protocol.
+``--device cpu --jobs 2`` runs the same on a CPU, one thread a process; ``--tasks``,
+``--horizons`` and ``--first-seed`` pick a part of the protocol.
 
 The GPU machine needs this repository importable and sktime installed; on one without
 network, install the wheels of ``tools/gpu_check.sh --fetch`` into a folder and put it
@@ -64,7 +64,7 @@ def run(args):
     jobs = [
         (rule, task, h, seed)
         for h in sorted(args.horizons, reverse=True) for rule in args.rules for task in args.tasks
-        for seed in range(args.seeds)
+        for seed in range(args.first_seed, args.first_seed + args.seeds)
     ]  # fmt: skip
     deadline = time.monotonic() + args.budget
 
@@ -108,6 +108,7 @@ def main():
     parser.add_argument("--rules", nargs="+", default=list(RULES), choices=list(RULES))
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds run from here")
     parser.add_argument("--tasks", nargs="+", default=["S", "M"], choices=["S", "M"])
     parser.add_argument("--horizons", nargs="+", type=int, default=list(HORIZONS))
     parser.add_argument("--jobs", type=int, default=16, help="processes at a time")
