@@ -390,6 +390,14 @@ def build_parser():
         help="train with torch.compile (CUDA graphs on a GPU): compiles for tens of "
         "seconds first; for GPUs at large batches, not for CPUs",
     )
+    _add_flag(
+        train,
+        "--activation_checkpointing",
+        action="store_true",
+        help="recompute each encoder and decoder layer in the backward pass instead of "
+        "keeping its activations: less memory a training step, each step slower; the "
+        "same fitted weights. For large batches, long inputs or a device short of memory",
+    )
     parser.add_argument(
         "--verbose", action="store_true", help="log progress and training losses"
     )
@@ -793,6 +801,7 @@ def build_model(args, validation_size, sp=None):
         device=args.device,
         precision=args.precision,
         compile=args.compile,
+        activation_checkpointing=args.activation_checkpointing,
         verbose=args.verbose,
     )
     if args.model == "informer":

@@ -490,11 +490,13 @@ def test_device_reaches_the_forecaster(device):
     assert cli.build_model(args, 0.1).get_params()["device"] == device
 
 
-def test_precision_and_compile_reach_every_forecaster():
-    args = cli.build_parser().parse_args(["--precision", "bf16", "--compile"])
-    assert all((c.precision, c.compile) == ("bf16", True) for _, c in cli.build_model(args, 0.1).forecasters)
-    args = cli.build_parser().parse_args(["--model", "informer"])
-    assert (cli.build_model(args, 0.1).precision, cli.build_model(args, 0.1).compile) == ("fp32", False)
+def test_precision_compile_and_checkpointing_reach_every_forecaster():
+    args = cli.build_parser().parse_args(["--precision", "bf16", "--compile", "--activation-checkpointing"])
+    wanted = ("bf16", True, True)
+    settings = [(c.precision, c.compile, c.activation_checkpointing) for _, c in cli.build_model(args, 0.1).forecasters]
+    assert settings and all(s == wanted for s in settings)
+    model = cli.build_model(cli.build_parser().parse_args(["--model", "informer"]), 0.1)
+    assert (model.precision, model.compile, model.activation_checkpointing) == ("fp32", False, False)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
